@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import fastifyApollo from '@as-integrations/fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Config } from './config';
+import { createDb, migrateLatest, type Db } from './db/knex';
+import type { GqlContext, Principal, Services } from './graphql/context';
+import { buildGatewaySchema } from './graphql/schema';
+import { createApolloServer } from './graphql/server';
+import { systemClock, type Clock } from './lib/clock';
+import type { MailTransport } from './lib/mail/message';
+import { MailOutbox } from './lib/mail/outbox';
+import { MailSender } from './lib/mail/sender';
+import { transportFromConfig } from './lib/mail/transports';
+import { registerLegacyApi } from './rest/http';
+import { legacyRoutes } from './rest/routes';
+
+/** The contract's request body limit (CONTRACT section 2): larger bodies answer 413. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  /** Use this database instead of opening one from the config (tests share one per file). */
+  db?: Db;
+  clock?: Clock;
+  /** Replace the configured mail transport (tests deliver to an SMTP sink or memory). */
+  mailTransport?: MailTransport;
+  /** Start the background mail sender (default true). */
+  sendMail?: boolean;
+  /** Logger stream (tests capture logs). */
+  logStream?: NodeJS.WritableStream;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+    mailSender: MailSender;
+  }
+}
+
+/**
+ * Assembles the gateway in a fixed order: database, services, GraphQL at `/graphql`, the
+ * legacy REST bridge, then the not-found and error answers. It never listens: `main.ts`
+ * does, and tests call `app.inject()`.
+ */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      stream: options.logStream,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+    },
+    genReqId: () => randomUUID(),
+    requestIdLogLabel: 'requestId',
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+  });
+
+  const ownsDb = options.db === undefined;
+  const db = options.db ?? createDb(config.database);
+  if (config.migrateOnStart) await migrateLatest(db);
+  const clock = options.clock ?? systemClock;
+  const outbox = new MailOutbox(clock);
+  const services: Services = { config, db, clock, outbox, log: app.log };
+  const mailSender = new MailSender(db, options.mailTransport ?? transportFromConfig(config.mail), config.mail, clock, app.log);
+  app.decorate('services', services);
+  app.decorate('mailSender', mailSender);
+
+  const contextFor = (request: FastifyRequest, principal: Principal = { kind: 'anonymous' }): GqlContext => ({
+    ...services,
+    log: request.log,
+    requestId: request.id,
+    ip: request.ip,
+    principal,
+  });
+
+  const schema = buildGatewaySchema();
+  const apollo = await createApolloServer(app, schema, config);
+  await app.register(fastifyApollo(apollo), { context: async (request) => contextFor(request) });
+
+  await registerLegacyApi(app, {
+    schema,
+    routes: legacyRoutes,
+    contextFor: (request) => contextFor(request),
+    otherRoutes: [{ pattern: /^\/graphql$/, methods: ['GET', 'POST', 'OPTIONS'] }],
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onClose', async () => {
+    await mailSender.stop();
+    await apollo.stop();
+    if (ownsDb) await db.destroy();
+  });
+  if (options.sendMail !== false) mailSender.start((listener) => outbox.onEnqueued(listener));
+  return app;
+}
+

@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { Model } from 'objection';
+import type { DatabaseConfig } from '../config';
+import { migrationSource } from '../../migrations';
+
+export type Db = Knex;
+
+/**
+ * One knex instance per process. SQLite is the embedded default: a file under ./data,
+ * WAL mode so readers never wait for the writer, foreign keys on, and a busy timeout
+ * so a second process (the CLI next to a running server) waits instead of failing.
+ */
+export function createDb(config: DatabaseConfig): Db {
+  if (config.client === 'sqlite') {
+    if (config.connection !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(config.connection)), { recursive: true });
+    return knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: config.connection },
+      useNullAsDefault: true,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (conn: { pragma: (sql: string) => unknown }, done: (err: Error | null, conn: unknown) => void) => {
+          conn.pragma('journal_mode = WAL');
+          conn.pragma('foreign_keys = ON');
+          conn.pragma('busy_timeout = 5000');
+          conn.pragma('synchronous = NORMAL');
+          done(null, conn);
+        },
+      },
+      migrations: { migrationSource, tableName: 'knex_migrations' },
+    });
+  }
+  return knexFactory({
+    client: 'pg',
+    connection: config.connection,
+    searchPath: config.schema ? [config.schema] : undefined,
+    pool: { min: 0, max: 10 },
+    migrations: { migrationSource, tableName: 'knex_migrations', schemaName: config.schema },
+  });
+}
+
+/** Binds objection models to this knex instance (one database per process). */
+export function bindModels(db: Db): void {
+  Model.knex(db);
+}
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest()) as [number, string[]];
+  return applied;
+}
+
+/** True when every migration this build knows about has been applied. */
+export async function migrationsCurrent(db: Db): Promise<boolean> {
+  const [, pending] = (await db.migrate.list()) as [unknown[], unknown[]];
+  return pending.length === 0;
+}
+
+export function isPostgres(db: Db): boolean {
+  return db.client.config.client === 'pg';
+}

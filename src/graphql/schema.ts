@@ -1,0 +1,41 @@
+import { GraphQLError, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
+import { VALIDATION_ERROR_CODE } from '../lib/errors';
+import { toPlainJson } from '../rest/python-json';
+import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
+import { inputModelFor, isInputClass, validateInputObject } from '../validation/input-model';
+import { issueToPy } from '../validation/issues';
+import { authChecker } from './auth-checker';
+
+const resolvers: NonEmptyArray<Function> = [TenancyResolver];
+
+/**
+ * Runs the declared constraints of an input argument with the REST bridge's rules, so
+ * `/graphql` reports exactly the FastAPI 422 list in `extensions.detail`.
+ */
+function validateArgument(argValue: unknown, argType: unknown, info: { schema: GraphQLSchema }): void {
+  if (!isInputClass(argType) || argValue === null || typeof argValue !== 'object') return;
+  const issues = validateInputObject(inputModelFor(argType, info.schema), argValue as Record<string, unknown>);
+  if (issues.length > 0) {
+    throw new GraphQLError('Request validation failed', {
+      extensions: { code: VALIDATION_ERROR_CODE, detail: issues.map((issue) => toPlainJson(issueToPy(issue))) },
+    });
+  }
+}
+
+let cached: GraphQLSchema | undefined;
+
+/** The gateway's schema, built once per process (type-graphql metadata is global anyway). */
+export function buildGatewaySchema(): GraphQLSchema {
+  cached ??= buildSchemaSync({
+    resolvers,
+    authChecker,
+    validateFn: (argValue, argType, resolverData) => validateArgument(argValue, argType, resolverData.info),
+  });
+  return cached;
+}
+
+/** The committed `schema.graphql`: sorted, so it changes only when the API does. */
+export function printGatewaySchema(): string {
+  return `${printSchema(lexicographicSortSchema(buildGatewaySchema()))}\n`;
+}

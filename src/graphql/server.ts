@@ -1,0 +1,58 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import type { FastifyInstance } from 'fastify';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { Config } from '../config';
+import { isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
+import type { GqlContext } from './context';
+
+/** Errors we raise on purpose (domain errors, input validation) reach clients as they are. */
+function isExpected(error: unknown): boolean {
+  if (!(error instanceof GraphQLError)) return false;
+  const code = error.extensions?.code;
+  return code === VALIDATION_ERROR_CODE || isErrorCode(code);
+}
+
+/** Anything else is logged with the request id and reaches the client as a generic error. */
+const logUnexpectedErrors: ApolloServerPlugin<GqlContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue }) {
+        for (const error of errors) {
+          const original = unwrapResolverError(error);
+          if (error.path && !isExpected(original)) {
+            contextValue.log.error({ err: original, path: error.path, requestId: contextValue.requestId }, 'unexpected error in GraphQL operation');
+          }
+        }
+      },
+    };
+  },
+};
+
+function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  // Parse/validation errors and Apollo's request errors carry no resolver path.
+  if (isExpected(original) || !(error instanceof GraphQLError && error.path)) return formatted;
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+export async function createApolloServer(app: FastifyInstance, schema: GraphQLSchema, config: Config): Promise<ApolloServer<GqlContext>> {
+  const server = new ApolloServer<GqlContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.env !== 'production',
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors],
+  });
+  await server.start();
+  return server;
+}

@@ -1,0 +1,44 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Every error the gateway answers with, defined once: its code (GraphQL
+ * `extensions.code`), its HTTP status and its legacy `detail` message (CONTRACT section 2
+ * and 4). Resolvers throw `DomainError`s; the REST bridge turns them into
+ * `{"detail": ...}` with the status and headers listed here.
+ */
+export const ERRORS = {
+  // HTTP-level (the REST bridge itself)
+  NOT_FOUND: { status: 404, detail: 'Not Found' },
+  METHOD_NOT_ALLOWED: { status: 405, detail: 'Method Not Allowed' },
+  BODY_TOO_LARGE: { status: 413, detail: 'Request body too large' },
+  BODY_UNREADABLE: { status: 400, detail: 'There was an error parsing the body' },
+  INTERNAL_SERVER_ERROR: { status: 500, detail: 'Internal Server Error' },
+  // Authentication and authorisation
+  NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated', headers: { 'www-authenticate': 'Bearer' } },
+  FORBIDDEN: { status: 403, detail: 'Not enough permissions' },
+  // Tenancy
+  TENANT_NOT_FOUND: { status: 404, detail: 'Tenant not found' },
+  TENANT_SLUG_TAKEN: { status: 409, detail: 'Tenant slug already taken' },
+  PLAN_NAME_TAKEN: { status: 409, detail: 'A plan with this name already exists' },
+  NODE_NOT_FOUND: { status: 404, detail: 'Shared node not found' },
+  NODE_HOSTNAME_TAKEN: { status: 409, detail: 'A shared node with this hostname already exists' },
+  NO_CAPACITY: { status: 503, detail: 'No shared hosting capacity available' },
+  SITE_SLUG_TAKEN: { status: 409, detail: 'Site slug already taken' },
+} as const satisfies Record<string, { status: number; detail: string; headers?: Record<string, string> }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+export type ErrorSpec = (typeof ERRORS)[ErrorCode];
+
+/** The code GraphQL reports for request validation failures; `extensions.detail` is the 422 list. */
+export const VALIDATION_ERROR_CODE = 'BAD_USER_INPUT';
+
+export class DomainError extends GraphQLError {
+  constructor(readonly code: ErrorCode) {
+    super(ERRORS[code].detail, { extensions: { code } });
+    this.name = 'DomainError';
+  }
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, code);
+}

@@ -1,0 +1,89 @@
+import { ArrayMaxSize, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Field, InputType, Int } from 'type-graphql';
+
+/** Lower-case letters, digits and inner hyphens: safe in URLs and DNS labels. */
+const SLUG = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens. */
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+@InputType({ description: 'A new tenant (hosting brand).' })
+export class CreateTenantInput {
+  @Field({ description: 'URL-safe identifier, e.g. `acme`.' })
+  @Length(1, 100)
+  @Matches(SLUG)
+  slug!: string;
+
+  @Field()
+  @Length(1, 200)
+  name!: string;
+}
+
+@InputType({ description: 'A plan a tenant sells on its public signup page.' })
+export class CreatePlanInput {
+  @Field()
+  @Length(1, 100)
+  tenantSlug!: string;
+
+  @Field()
+  @Length(1, 50)
+  name!: string;
+
+  @Field({ defaultValue: '' })
+  @MaxLength(2000)
+  description!: string;
+
+  @Field(() => [String], { defaultValue: [] })
+  @ArrayMaxSize(50)
+  @Length(1, 200, { each: true })
+  features!: string[];
+
+  @Field({ description: 'Display price, shown as given (e.g. `9.99`).' })
+  @Length(1, 50)
+  price!: string;
+
+  @Field(() => Int, { defaultValue: 0, description: 'Plans are listed by ascending display order.' })
+  @Min(0)
+  @Max(10_000)
+  displayOrder!: number;
+
+  @Field({ defaultValue: true })
+  active!: boolean;
+}
+
+@InputType({ description: 'A shared hosting node. Without a tenant it joins the global pool.' })
+export class AddSharedNodeInput {
+  @Field()
+  @Length(1, 253)
+  @Matches(HOSTNAME)
+  hostname!: string;
+
+  @Field({ description: 'Sites on this node are served at `https://<site>.<baseDomain>`.' })
+  @Length(1, 253)
+  @Matches(HOSTNAME)
+  baseDomain!: string;
+
+  @Field(() => Int)
+  @Min(0)
+  @Max(1_000_000)
+  capacity!: number;
+
+  @Field({ nullable: true, description: 'The owning tenant; omit for the global pool.' })
+  @Length(1, 100)
+  tenantSlug?: string;
+}
+
+@InputType({ description: 'A site for a tenant, placed on a shared node.' })
+export class CreateInstanceInput {
+  @Field()
+  @Length(1, 100)
+  tenantSlug!: string;
+
+  @Field({ description: 'The site slug; made unique if taken.' })
+  @Length(1, 63)
+  @Matches(SLUG)
+  slug!: string;
+
+  @Field({ nullable: true, description: 'Place on this node; by default the node with the most free capacity.' })
+  @Length(1, 253)
+  nodeHostname?: string;
+}

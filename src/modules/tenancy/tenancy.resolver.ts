@@ -1,0 +1,160 @@
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { GqlContext } from '../../graphql/context';
+import { Role } from '../../graphql/auth-checker';
+import { isUniqueViolation } from '../../db/errors';
+import { DomainError } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import { AddSharedNodeInput, CreateInstanceInput, CreatePlanInput, CreateTenantInput } from './tenancy.inputs';
+import { Instance, Plan, SharedNode, Tenant } from './tenancy.model';
+import { InstanceType, PlanType, PublicPlan, SharedNodeType, TenantType } from './tenancy.types';
+import { freeSiteSlug, takeNodeSlot } from './placement';
+
+export async function findTenantBySlug(ctx: GqlContext, slug: string): Promise<Tenant> {
+  const tenant = await Tenant.query(ctx.db).findOne({ slug });
+  if (!tenant) throw new DomainError('TENANT_NOT_FOUND');
+  return tenant;
+}
+
+const toTenant = (t: Tenant): TenantType => ({ id: t.id, slug: t.slug, name: t.name, createdAt: t.created_at });
+const toPlan = (p: Plan): PlanType => ({
+  id: p.id,
+  name: p.name,
+  description: p.description,
+  features: p.features,
+  price: p.price,
+  displayOrder: p.display_order,
+  active: p.active,
+});
+const toNode = (n: SharedNode): SharedNodeType => ({
+  id: n.id,
+  tenantId: n.tenant_id,
+  hostname: n.hostname,
+  baseDomain: n.base_domain,
+  capacity: n.capacity,
+  used: n.used,
+  free: n.capacity - n.used,
+});
+
+export function siteUrl(slug: string, baseDomain: string): string {
+  return `https://${slug}.${baseDomain}`;
+}
+
+@Resolver()
+export class TenancyResolver {
+  @Query(() => [PublicPlan], { description: "A tenant's active plans in display order (public)." })
+  async publicPlans(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<PublicPlan[]> {
+    const tenant = await findTenantBySlug(ctx, tenantSlug);
+    const plans = await Plan.query(ctx.db)
+      .select('name', 'description', 'features', 'price')
+      .where({ tenant_id: tenant.id, active: true })
+      .orderBy([{ column: 'display_order' }, { column: 'name' }]);
+    return plans.map((p) => ({ description: p.description, features: p.features, name: p.name, price: p.price }));
+  }
+
+  @Authorized(Role.PlatformAdmin)
+  @Query(() => [TenantType])
+  async tenants(@Ctx() ctx: GqlContext): Promise<TenantType[]> {
+    return (await Tenant.query(ctx.db).orderBy('slug')).map(toTenant);
+  }
+
+  @Authorized(Role.PlatformAdmin)
+  @Query(() => [SharedNodeType])
+  async sharedNodes(@Ctx() ctx: GqlContext): Promise<SharedNodeType[]> {
+    return (await SharedNode.query(ctx.db).orderBy('hostname')).map(toNode);
+  }
+
+  @Authorized(Role.PlatformAdmin)
+  @Mutation(() => TenantType)
+  async createTenant(@Arg('input') input: CreateTenantInput, @Ctx() ctx: GqlContext): Promise<TenantType> {
+    const now = ctx.clock.now();
+    try {
+      const tenant = await Tenant.query(ctx.db).insertAndFetch({
+        id: newId(),
+        slug: input.slug,
+        name: input.name,
+        created_at: now,
+        updated_at: now,
+      });
+      return toTenant(tenant);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('TENANT_SLUG_TAKEN');
+      throw error;
+    }
+  }
+
+  @Authorized(Role.PlatformAdmin)
+  @Mutation(() => PlanType)
+  async createPlan(@Arg('input') input: CreatePlanInput, @Ctx() ctx: GqlContext): Promise<PlanType> {
+    const tenant = await findTenantBySlug(ctx, input.tenantSlug);
+    try {
+      const plan = await Plan.query(ctx.db).insertAndFetch({
+        id: newId(),
+        tenant_id: tenant.id,
+        name: input.name,
+        description: input.description,
+        features: input.features,
+        price: input.price,
+        display_order: input.displayOrder,
+        active: input.active,
+        created_at: ctx.clock.now(),
+      });
+      return toPlan(plan);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('PLAN_NAME_TAKEN');
+      throw error;
+    }
+  }
+
+  @Authorized(Role.PlatformAdmin)
+  @Mutation(() => SharedNodeType)
+  async addSharedNode(@Arg('input') input: AddSharedNodeInput, @Ctx() ctx: GqlContext): Promise<SharedNodeType> {
+    const tenant = input.tenantSlug === undefined ? null : await findTenantBySlug(ctx, input.tenantSlug);
+    try {
+      const node = await SharedNode.query(ctx.db).insertAndFetch({
+        id: newId(),
+        tenant_id: tenant?.id ?? null,
+        hostname: input.hostname,
+        base_domain: input.baseDomain,
+        capacity: input.capacity,
+        used: 0,
+        created_at: ctx.clock.now(),
+      });
+      return toNode(node);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('NODE_HOSTNAME_TAKEN');
+      throw error;
+    }
+  }
+
+  @Authorized(Role.PlatformAdmin)
+  @Mutation(() => InstanceType, { description: 'Creates a site and places it on a shared node (one slot).' })
+  async createInstance(@Arg('input') input: CreateInstanceInput, @Ctx() ctx: GqlContext): Promise<InstanceType> {
+    const tenant = await findTenantBySlug(ctx, input.tenantSlug);
+    let nodeId: string | undefined;
+    if (input.nodeHostname !== undefined) {
+      const node = await SharedNode.query(ctx.db).findOne({ hostname: input.nodeHostname });
+      if (!node || (node.tenant_id !== null && node.tenant_id !== tenant.id)) throw new DomainError('NODE_NOT_FOUND');
+      nodeId = node.id;
+    }
+    return ctx.db.transaction(async (trx) => {
+      const node = await takeNodeSlot(trx, tenant.id, nodeId);
+      const instance = await Instance.query(trx).insertAndFetch({
+        id: newId(),
+        tenant_id: tenant.id,
+        node_id: node.id,
+        slug: await freeSiteSlug(trx, input.slug),
+        status: 'active',
+        created_at: ctx.clock.now(),
+      });
+      return {
+        id: instance.id,
+        tenantId: instance.tenant_id,
+        nodeId: instance.node_id,
+        slug: instance.slug,
+        siteUrl: siteUrl(instance.slug, node.base_domain),
+        status: instance.status,
+        createdAt: instance.created_at,
+      };
+    });
+  }
+}

@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { execute, parse, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GqlContext } from '../graphql/context';
+import { isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
+import { inputModelFor, validateBody, type InputModel } from '../validation/input-model';
+import { Issue, type ValidationIssue } from '../validation/issues';
+import { readBody } from './body';
+import { sendError, sendIssues, sendJson } from './responses';
+import type { LegacyRoute } from './route';
+import { parseUuid } from './uuid';
+
+export interface CompiledRoute {
+  route: LegacyRoute;
+  document: DocumentNode;
+  model: InputModel | undefined;
+  /** `/v1/x/{id}` → `/v1/x/:id` for Fastify. */
+  fastifyPath: string;
+  /** Matches a concrete URL path (for 405 / trailing-slash answers). */
+  pattern: RegExp;
+}
+
+/** Parses and validates every route's operation once, at start-up: a broken table never boots. */
+export function compileRoutes(schema: GraphQLSchema, routes: readonly LegacyRoute[]): CompiledRoute[] {
+  return routes.map((route) => {
+    const document = parse(route.operation);
+    const errors = validate(schema, document);
+    if (errors.length > 0) {
+      throw new Error(`${route.method} ${route.path}: invalid operation: ${errors.map((e) => e.message).join('; ')}`);
+    }
+    return {
+      route,
+      document,
+      model: route.body ? inputModelFor(route.body, schema) : undefined,
+      fastifyPath: route.path.replace(/\{(\w+)\}/g, ':$1'),
+      pattern: new RegExp(`^${route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{\w+\\?\}/g, '[^/]+')}$`),
+    };
+  });
+}
+
+export interface BridgeOptions {
+  schema: GraphQLSchema;
+  routes: readonly CompiledRoute[];
+  contextFor: (request: FastifyRequest) => GqlContext;
+}
+
+/**
+ * Serves the legacy REST endpoints. It has no domain logic: it reads and validates the
+ * request as FastAPI would, runs the route's one operation against the same schema and
+ * context as `/graphql`, and shapes the result or error as the legacy service did.
+ */
+export async function restBridge(app: FastifyInstance, options: BridgeOptions): Promise<void> {
+  // Bodies arrive raw: the bridge parses JSON itself to reproduce Python's decoder.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  for (const compiled of options.routes) {
+    app.route({
+      method: compiled.route.method,
+      url: compiled.fastifyPath,
+      handler: (request, reply) => serve(compiled, options, request, reply),
+    });
+  }
+}
+
+async function serve(
+  compiled: CompiledRoute,
+  { schema, contextFor }: BridgeOptions,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const { route, model, document } = compiled;
+
+  // FastAPI decodes the JSON body before anything else, so malformed JSON is reported first.
+  const body = model ? readBody(request) : undefined;
+  if (body?.kind === 'invalid-json') return sendIssues(reply, [Issue.jsonInvalid(body.position, body.reason)]);
+  if (body?.kind === 'unreadable') return sendError(reply, 'BODY_UNREADABLE');
+
+  // Then request validation: path, (query, header,) body - every failing field at once.
+  const issues: ValidationIssue[] = [];
+  const path: Record<string, string> = {};
+  const params = request.params as Record<string, string>;
+  for (const [name, type] of Object.entries(route.pathParams ?? {})) {
+    const raw = params[name];
+    if (type === 'uuid') {
+      const parsed = parseUuid(raw);
+      if (parsed.ok) path[name] = parsed.value;
+      else issues.push(Issue.uuidParsing(['path', name], raw, parsed.error));
+    } else {
+      path[name] = raw;
+    }
+  }
+  let input: Record<string, unknown> | undefined;
+  if (model && body) {
+    const validated =
+      body.kind === 'raw'
+        ? { ok: false as const, issues: [Issue.modelAttributesType(['body'], body.text)] }
+        : validateBody(model, body.kind === 'json' ? body.value : undefined);
+    if (validated.ok) input = validated.value;
+    else issues.push(...validated.issues);
+  }
+  if (issues.length > 0) return sendIssues(reply, issues);
+
+  const result = await execute({
+    schema,
+    document,
+    variableValues: route.variables({ path, body: input }),
+    contextValue: contextFor(request),
+  });
+  if (result.errors && result.errors.length > 0) return sendOperationError(request, reply, result.errors[0]);
+  const response = route.respond(result.data as Record<string, unknown>);
+  if (response.body === undefined) return reply.code(response.status).send();
+  return sendJson(reply, response.status, JSON.stringify(response.body));
+}
+
+/** A GraphQL error as the legacy service would have answered it. */
+function sendOperationError(request: FastifyRequest, reply: FastifyReply, error: GraphQLError): FastifyReply {
+  const code = error.extensions?.code;
+  if (code === VALIDATION_ERROR_CODE && Array.isArray(error.extensions.detail)) {
+    return sendJson(reply, 422, JSON.stringify({ detail: error.extensions.detail }));
+  }
+  if (isErrorCode(code)) return sendError(reply, code);
+  request.log.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error in REST operation');
+  return sendError(reply, 'INTERNAL_SERVER_ERROR');
+}

@@ -1,0 +1,22 @@
+import type { FastifyReply } from 'fastify';
+import { ERRORS, type ErrorCode } from '../lib/errors';
+import { pyDumps } from './python-json';
+import { issueToPy, type ValidationIssue } from '../validation/issues';
+
+/** FastAPI's JSONResponse: compact JSON, `content-type: application/json` with no charset. */
+export function sendJson(reply: FastifyReply, status: number, json: string): FastifyReply {
+  return reply.code(status).header('content-type', 'application/json').send(json);
+}
+
+/** `{"detail": "<message>"}` with the status (and headers) the error registry gives. */
+export function sendError(reply: FastifyReply, code: ErrorCode, extraHeaders: Record<string, string> = {}): FastifyReply {
+  const spec = ERRORS[code];
+  const headers: Record<string, string> = { ...('headers' in spec ? spec.headers : {}), ...extraHeaders };
+  for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+  return sendJson(reply, spec.status, JSON.stringify({ detail: spec.detail }));
+}
+
+/** The 422 `{"detail": [...]}` list, serialised exactly as Python would. */
+export function sendIssues(reply: FastifyReply, issues: readonly ValidationIssue[]): FastifyReply {
+  return sendJson(reply, 422, pyDumps(new Map([['detail', issues.map(issueToPy)]])));
+}

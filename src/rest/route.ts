@@ -1,0 +1,45 @@
+/**
+ * The shape of one legacy REST endpoint in the route table (`routes.ts`). An entry says
+ * everything about the endpoint and nothing about how to serve it: the bridge
+ * (`bridge.ts`) serves it, and the OpenAPI document is generated from the same entry.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type PathParamType = 'string' | 'uuid';
+
+export interface LegacyResponse {
+  status: number;
+  /** JSON body (already in legacy key order); `undefined` for an empty 204. */
+  body?: unknown;
+}
+
+export interface RequestParts {
+  /** Path parameters after validation (UUIDs canonical). */
+  path: Record<string, string>;
+  /** The validated body model as GraphQL input values (camelCase keys). */
+  body: Record<string, unknown> | undefined;
+}
+
+export interface LegacyRoute {
+  method: HttpMethod;
+  /** FastAPI-style path: `/v1/public/signup/plans/{tenant_slug}`. */
+  path: string;
+  /** Router name in the legacy docs (`Auth`, `Customer signup`, ...). */
+  tag: string;
+  summary: string;
+  description?: string;
+  /** Path parameters in path order, with their type. */
+  pathParams?: Record<string, PathParamType>;
+  /** The body model: a type-graphql input class whose constraints the bridge enforces. */
+  body?: Function;
+  /** The one GraphQL operation this endpoint runs (parsed and validated once at start-up). */
+  operation: string;
+  /** Request parts → operation variables. */
+  variables: (parts: RequestParts) => Record<string, unknown>;
+  /** Operation data → legacy response. The selection set's aliases give the legacy keys. */
+  respond: (data: Record<string, unknown>) => LegacyResponse;
+  /** Documented responses other than success and 422 (status → error code), for OpenAPI. */
+  errors?: Record<number, string>;
+}
+
+export const ok = (body: unknown): LegacyResponse => ({ status: 200, body });
+export const noContent = (): LegacyResponse => ({ status: 204 });
