@@ -49,7 +49,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: '[redacted]' },
     },
     genReqId: () => randomUUID(),
-    requestIdLogLabel: 'requestId',
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
   });
@@ -73,7 +72,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   const schema = buildGatewaySchema();
-  const apollo = await createApolloServer(app, schema, config);
+  const apollo = await createApolloServer(schema, config);
   await app.register(fastifyApollo(apollo), { context: async (request) => contextFor(request) });
 
   await registerLegacyApi(app, {

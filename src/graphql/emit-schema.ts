@@ -1,9 +1,22 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { printGatewaySchema } from './schema';
+import { checkSchemaFile, SCHEMA_FILE } from './schema-file';
 
-/** Writes `schema.graphql` at the repository root (`npm run schema:emit`). */
-const target = path.resolve(__dirname, '..', '..', '..', 'schema.graphql');
-writeFileSync(target, printGatewaySchema());
-process.stdout.write(`wrote ${target}\n`);
+/**
+ * `npm run schema:emit` writes `schema.graphql` from the code;
+ * `npm run schema:check` fails when the committed file has drifted from it.
+ */
+const current = printGatewaySchema();
+if (process.argv.includes('--check')) {
+  const result = checkSchemaFile(current);
+  if (!result.ok) {
+    const { line, committed, current: now } = result.firstDifference;
+    process.stderr.write(`schema.graphql is out of date (line ${line}):\n  committed: ${committed}\n  code:      ${now}\nRun: npm run schema:emit\n`);
+    process.exit(1);
+  }
+  process.stdout.write('schema.graphql is up to date\n');
+} else {
+  writeFileSync(SCHEMA_FILE, current);
+  process.stdout.write(`wrote ${SCHEMA_FILE}\n`);
+}

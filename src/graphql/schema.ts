@@ -1,5 +1,5 @@
 import { GraphQLError, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
+import { buildSchemaSync, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
 import { VALIDATION_ERROR_CODE } from '../lib/errors';
 import { toPlainJson } from '../rest/python-json';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
@@ -13,7 +13,7 @@ const resolvers: NonEmptyArray<Function> = [TenancyResolver];
  * Runs the declared constraints of an input argument with the REST bridge's rules, so
  * `/graphql` reports exactly the FastAPI 422 list in `extensions.detail`.
  */
-function validateArgument(argValue: unknown, argType: unknown, info: { schema: GraphQLSchema }): void {
+export const gatewayValidateFn: ValidatorFn = (argValue, argType, { info }) => {
   if (!isInputClass(argType) || argValue === null || typeof argValue !== 'object') return;
   const issues = validateInputObject(inputModelFor(argType, info.schema), argValue as Record<string, unknown>);
   if (issues.length > 0) {
@@ -21,7 +21,7 @@ function validateArgument(argValue: unknown, argType: unknown, info: { schema: G
       extensions: { code: VALIDATION_ERROR_CODE, detail: issues.map((issue) => toPlainJson(issueToPy(issue))) },
     });
   }
-}
+};
 
 let cached: GraphQLSchema | undefined;
 
@@ -30,7 +30,7 @@ export function buildGatewaySchema(): GraphQLSchema {
   cached ??= buildSchemaSync({
     resolvers,
     authChecker,
-    validateFn: (argValue, argType, resolverData) => validateArgument(argValue, argType, resolverData.info),
+    validateFn: gatewayValidateFn,
   });
   return cached;
 }

@@ -1,8 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import type { FastifyInstance } from 'fastify';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import { isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
@@ -43,7 +41,11 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
   };
 }
 
-export async function createApolloServer(app: FastifyInstance, schema: GraphQLSchema, config: Config): Promise<ApolloServer<GqlContext>> {
+/**
+ * Apollo at `/graphql`. It is stopped from Fastify's `onClose` (after Fastify stopped
+ * accepting and drained in-flight requests), so Apollo's own drain plugin is not used.
+ */
+export async function createApolloServer(schema: GraphQLSchema, config: Config): Promise<ApolloServer<GqlContext>> {
   const server = new ApolloServer<GqlContext>({
     schema,
     formatError,
@@ -51,7 +53,7 @@ export async function createApolloServer(app: FastifyInstance, schema: GraphQLSc
     introspection: config.env !== 'production',
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors],
+    plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors],
   });
   await server.start();
   return server;

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { GraphQLSchema } from 'graphql';
 import type { GqlContext } from '../graphql/context';
 import { compileRoutes, restBridge, type CompiledRoute } from './bridge';
-import { sendError } from './responses';
+import { sendError, sendJson } from './responses';
 import type { LegacyRoute } from './route';
 
 export interface LegacyApiOptions {
@@ -19,10 +19,11 @@ export interface LegacyApiOptions {
  */
 export async function registerLegacyApi(app: FastifyInstance, options: LegacyApiOptions): Promise<CompiledRoute[]> {
   const routes = compileRoutes(options.schema, options.routes);
-  await app.register(restBridge, { schema: options.schema, routes, contextFor: options.contextFor });
   const others = options.otherRoutes ?? [];
+  // Set before the bridge registers its routes: Fastify gives a route the handler in force then.
   app.setNotFoundHandler((request, reply) => answerUnmatched(routes, others, request, reply));
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, request, reply));
+  await app.register(restBridge, { schema: options.schema, routes, contextFor: options.contextFor });
   return routes;
 }
 
@@ -62,7 +63,7 @@ function answerError(error: FastifyError, request: FastifyRequest, reply: Fastif
     if (request.url.startsWith('/graphql')) {
       return reply.code(status).send({ errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
     }
-    return reply.code(status).header('content-type', 'application/json').send(JSON.stringify({ detail: error.message }));
+    return sendJson(reply, status, JSON.stringify({ detail: error.message }));
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendError(reply, 'INTERNAL_SERVER_ERROR');

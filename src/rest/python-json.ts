@@ -576,7 +576,10 @@ export function pyDumps(value: DumpInput): string {
 // Conversions to and from plain JS
 // ---------------------------------------------------------------------------
 
-/** PyValue → plain JSON-compatible JS (e.g. for GraphQL extensions). */
+/**
+ * PyValue → plain JSON-compatible JS (e.g. for GraphQL extensions). Ints
+ * beyond 2^53 become strings; integer-like dict keys are reordered by JS.
+ */
 export function toPlainJson(v: PyValue): unknown {
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'bigint') {

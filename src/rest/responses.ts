@@ -3,9 +3,12 @@ import { ERRORS, type ErrorCode } from '../lib/errors';
 import { pyDumps } from './python-json';
 import { issueToPy, type ValidationIssue } from '../validation/issues';
 
-/** FastAPI's JSONResponse: compact JSON, `content-type: application/json` with no charset. */
+/**
+ * FastAPI's JSONResponse: compact JSON, `content-type: application/json` with no charset
+ * (sent as bytes, because Fastify appends `; charset=utf-8` to JSON strings).
+ */
 export function sendJson(reply: FastifyReply, status: number, json: string): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json').send(json);
+  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(json, 'utf8'));
 }
 
 /** `{"detail": "<message>"}` with the status (and headers) the error registry gives. */

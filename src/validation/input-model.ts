@@ -97,7 +97,8 @@ type ValidatorMeta = { name?: string; constraints: unknown[]; each?: boolean };
 
 function compileRule(type: GraphQLInputType, metas: ValidatorMeta[], forItem: boolean, where: string): ValueRule {
   const applicable: Constraint[] = metas.filter((m) => Boolean(m.each) === forItem);
-  const find = (name: string) => applicable.find((m) => m.name === name)?.constraints;
+  const declared = (name: string) => applicable.find((m) => m.name === name);
+  const find = (name: string) => declared(name)?.constraints ?? undefined;
   const unwrapped = type instanceof GraphQLNonNull ? type.ofType : type;
 
   if (unwrapped instanceof GraphQLList) {
@@ -120,7 +121,7 @@ function compileRule(type: GraphQLInputType, metas: ValidatorMeta[], forItem: bo
         minLength: (length?.[0] as number | undefined) ?? (find('minLength')?.[0] as number | undefined),
         maxLength: (length?.[1] as number | undefined) ?? (find('maxLength')?.[0] as number | undefined),
         pattern: pattern && { source: pattern.source, regex: pattern },
-        email: find(IS_EMAIL_ADDRESS) !== undefined,
+        email: declared(IS_EMAIL_ADDRESS) !== undefined,
       };
     }
   }
@@ -154,11 +155,14 @@ function validateString(rule: StringRule, loc: LocPart[], input: PyValue): RuleR
   return { ok: true, value: input };
 }
 
-/** pydantic-core `str_as_int`: trimmed, optional sign, digits, and `.000` tolerated. */
+/**
+ * pydantic-core `str_as_int`: surrounding whitespace trimmed, an optional sign, ASCII
+ * digits with single underscores between them, and a `.0...` fraction tolerated
+ * (`" 30 "`, `"+5"`, `"1_000"`, `"30.00"` are ints; `"30."`, `"1e3"`, `"0x10"` are not).
+ */
 function parseIntString(text: string): bigint | undefined {
-  const trimmed = text.trim();
-  const candidate = /^[+-]?\d+\.0*$/.test(trimmed) ? trimmed.slice(0, trimmed.indexOf('.')) : trimmed;
-  return /^[+-]?\d+$/.test(candidate) ? BigInt(candidate) : undefined;
+  const match = /^([+-]?)(\d+(?:_\d+)*)(?:\.0+)?$/.exec(text.trim());
+  return match ? BigInt(`${match[1]}${match[2].replace(/_/g, '')}`) : undefined;
 }
 
 function validateInt(rule: IntRule, loc: LocPart[], input: PyValue): RuleResult {

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { createDb, migrateLatest, type Db } from '../../src/db/knex';
+import { ManualClock } from '../../src/lib/clock';
+import { createTestDatabase, type TestDatabase } from './db';
+import { MemoryTransport } from './mail';
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Db;
+  config: Config;
+  clock: ManualClock;
+  mail: MemoryTransport;
+  close(): Promise<void>;
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+}
+
+/** A gateway on a fresh database of the engine under test, with a hand-moved clock. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database: TestDatabase = await createTestDatabase();
+  const config: Config = { ...testConfig(env), database: database.config };
+  const db = createDb(database.config);
+  await migrateLatest(db);
+  const clock = new ManualClock(new Date('2026-11-21T12:00:00.000Z'));
+  const mail = new MemoryTransport();
+  const app = await buildApp(config, { db, clock, mailTransport: mail, sendMail: false });
+  await app.ready();
+  return {
+    app,
+    db,
+    config,
+    clock,
+    mail,
+    close: async () => {
+      await app.close();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
