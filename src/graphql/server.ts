@@ -53,6 +53,8 @@ export async function createApolloServer(schema: GraphQLSchema, config: Config):
     introspection: config.env !== 'production',
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: Fastify drains first, then onClose stops Apollo.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors],
   });
   await server.start();
