@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../src/config';
+
+const root = path.resolve(__dirname, '..');
+
+/** Variables named in config.ts (the only place the environment is read). */
+function variablesReadByConfig(): string[] {
+  const source = readFileSync(path.join(root, 'src', 'config.ts'), 'utf8');
+  return [...source.matchAll(/reader\.\w+\('([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]).sort();
+}
+
+function variablesInExample(): Map<string, string> {
+  const lines = readFileSync(path.join(root, '.env.example'), 'utf8').split('\n');
+  return new Map(lines.filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+describe('.env.example', () => {
+  it('documents exactly the variables the config reads', () => {
+    expect([...variablesInExample().keys()].sort()).toEqual(variablesReadByConfig());
+  });
+
+  it('is itself a valid configuration', () => {
+    expect(() => loadConfig(Object.fromEntries(variablesInExample()))).not.toThrow();
+  });
+});
