@@ -3,16 +3,18 @@ import fastifyApollo from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from './config';
 import { createDb, migrateLatest, type Db } from './db/knex';
-import type { GqlContext, Principal, Services } from './graphql/context';
+import { readCredentials } from './graphql/authenticate';
+import type { GqlContext, Services } from './graphql/context';
 import { buildGatewaySchema } from './graphql/schema';
 import { createApolloServer } from './graphql/server';
 import { systemClock, type Clock } from './lib/clock';
 import type { MailTransport } from './lib/mail/message';
-import { MailOutbox } from './lib/mail/outbox';
+import { parseCookieHeader } from './lib/cookies';
 import { MailSender } from './lib/mail/sender';
 import { transportFromConfig } from './lib/mail/transports';
 import { registerLegacyApi } from './rest/http';
 import { legacyRoutes } from './rest/routes';
+import { createServices } from './services';
 
 /** The contract's request body limit (CONTRACT section 2): larger bodies answer 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -57,18 +59,18 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const db = options.db ?? createDb(config.database);
   if (config.migrateOnStart) await migrateLatest(db);
   const clock = options.clock ?? systemClock;
-  const outbox = new MailOutbox(clock);
-  const services: Services = { config, db, clock, outbox, log: app.log };
+  const services: Services = createServices(config, db, clock, app.log);
   const mailSender = new MailSender(db, options.mailTransport ?? transportFromConfig(config.mail), config.mail, clock, app.log);
   app.decorate('services', services);
   app.decorate('mailSender', mailSender);
 
-  const contextFor = (request: FastifyRequest, principal: Principal = { kind: 'anonymous' }): GqlContext => ({
+  const contextFor = (request: FastifyRequest): GqlContext => ({
     ...services,
     log: request.log,
     requestId: request.id,
     ip: request.ip,
-    principal,
+    credentials: readCredentials(request.headers, parseCookieHeader(request.headers.cookie)),
+    principal: { kind: 'anonymous' },
   });
 
   const schema = buildGatewaySchema();
@@ -79,8 +81,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     schema,
     routes: legacyRoutes,
     contextFor: (request) => contextFor(request),
-    otherRoutes: [{ pattern: /^\/graphql$/, methods: ['GET', 'POST', 'OPTIONS'] }],
+    otherRoutes: [
+      { pattern: /^\/graphql$/, methods: ['GET', 'POST', 'OPTIONS'] },
+      { pattern: /^\/\.well-known\/jwks\.json$/, methods: ['GET'] },
+    ],
   });
+  // Public keys for services that verify our tokens themselves (empty with HS256).
+  app.get('/.well-known/jwks.json', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(services.jwt.jwks()));
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -91,7 +98,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await apollo.stop();
     if (ownsDb) await db.destroy();
   });
-  if (options.sendMail !== false) mailSender.start((listener) => outbox.onEnqueued(listener));
+  if (options.sendMail !== false) mailSender.start((listener) => services.outbox.onEnqueued(listener));
   return app;
 }
 

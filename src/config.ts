@@ -1,4 +1,7 @@
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { readPem, type JwtAlgorithm, type JwtKeyConfig } from './lib/jwt';
+import { defaultHashConcurrency, type Argon2Settings } from './lib/passwords';
 
 /**
  * Every knob of the gateway, read from the environment once, typed and validated.
@@ -31,6 +34,24 @@ export interface MailConfig {
   pollIntervalMs: number;
 }
 
+export interface AuthConfig {
+  jwt: JwtKeyConfig;
+  /** Refresh-token lifetime, operators and customers (CONTRACT section 3: 30 days). */
+  operatorRefreshTtlSeconds: number;
+  customerRefreshTtlSeconds: number;
+  /** `Secure` on auth cookies (off by default only outside production, for http://localhost). */
+  cookieSecure: boolean;
+  /** Key of the HMAC that stores one-time codes. */
+  codeKey: Buffer;
+  argon2: Argon2Settings;
+  /** Failed logins per address before 429, and the window they are counted in. */
+  loginMaxFailures: number;
+  loginFailureWindowSeconds: number;
+  /** Requests per client IP to the endpoints that send mail on demand, and their window. */
+  mailRequestsPerIp: number;
+  mailRequestWindowSeconds: number;
+}
+
 export interface Config {
   env: AppEnv;
   host: string;
@@ -43,6 +64,7 @@ export interface Config {
   migrateOnStart: boolean;
   /** Milliseconds to wait for in-flight requests on shutdown before closing anyway. */
   shutdownGraceMs: number;
+  auth: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -154,20 +176,79 @@ function readMail(reader: EnvReader): MailConfig {
   };
 }
 
+function readFileSetting(reader: EnvReader, name: string, file: string): string | undefined {
+  try {
+    return readPem(file);
+  } catch {
+    reader.problems.push(`${name} names a file that cannot be read: ${file}`);
+    return undefined;
+  }
+}
+
+function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthConfig {
+  const algorithm = reader.oneOf('JWT_ALGORITHM', ['HS256', 'EdDSA', 'ES256'] as const, 'HS256') as JwtAlgorithm;
+  let secret = reader.optional('JWT_SECRET');
+  if (algorithm === 'HS256') {
+    if (secret === undefined) {
+      if (appEnv === 'production') reader.problems.push('JWT_SECRET is required in production (at least 32 characters)');
+      // Outside production a missing secret is made up per process: tokens die with it.
+      secret = randomBytes(32).toString('base64url');
+    } else if (secret.length < 32) {
+      reader.problems.push('JWT_SECRET must be at least 32 characters');
+    }
+  }
+  const privateKeyFile = reader.optional('JWT_PRIVATE_KEY_FILE');
+  if (algorithm !== 'HS256' && privateKeyFile === undefined) {
+    reader.problems.push(`JWT_PRIVATE_KEY_FILE is required when JWT_ALGORITHM=${algorithm}`);
+  }
+  const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const codeSecret = reader.optional('CODE_SECRET') ?? secret ?? privateKeyFile ?? '';
+  const cookieSecure = reader.bool('COOKIE_SECURE', appEnv === 'production');
+  return {
+    jwt: {
+      algorithm,
+      secret,
+      previousSecrets: list(reader.optional('JWT_PREVIOUS_SECRETS')),
+      privateKeyPem: privateKeyFile === undefined ? undefined : readFileSetting(reader, 'JWT_PRIVATE_KEY_FILE', privateKeyFile),
+      previousPublicKeyPems: list(reader.optional('JWT_PREVIOUS_PUBLIC_KEY_FILES'))
+        .map((file) => readFileSetting(reader, 'JWT_PREVIOUS_PUBLIC_KEY_FILES', file))
+        .filter((pem): pem is string => pem !== undefined),
+      issuer: reader.string('JWT_ISSUER', publicUrl),
+      audience: reader.string('JWT_AUDIENCE', 'hydracore'),
+    },
+    operatorRefreshTtlSeconds: reader.int('REFRESH_TOKEN_TTL_DAYS', 30, 1, 365) * 86_400,
+    customerRefreshTtlSeconds: reader.int('CUSTOMER_REFRESH_TOKEN_TTL_DAYS', 30, 1, 365) * 86_400,
+    cookieSecure,
+    codeKey: createHash('sha256').update(`hydracore one-time codes\0${codeSecret}`).digest(),
+    argon2: {
+      memoryKib: reader.int('ARGON2_MEMORY_KIB', 19_456, 8, 4_194_304),
+      timeCost: reader.int('ARGON2_TIME_COST', 2, 1, 100),
+      parallelism: reader.int('ARGON2_PARALLELISM', 1, 1, 64),
+      concurrency: reader.int('PASSWORD_HASH_CONCURRENCY', defaultHashConcurrency(), 1, 256),
+    },
+    loginMaxFailures: reader.int('LOGIN_MAX_FAILURES', 10, 1, 10_000),
+    loginFailureWindowSeconds: reader.int('LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+    mailRequestsPerIp: reader.int('MAIL_REQUESTS_PER_IP', 10, 1, 100_000),
+    mailRequestWindowSeconds: reader.int('MAIL_REQUEST_WINDOW_SECONDS', 900, 1, 86_400),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const reader = new EnvReader(env);
   const appEnv = reader.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const port = reader.int('PORT', 8000, 1, 65535);
+  const publicUrl = reader.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']);
   const config: Config = {
     env: appEnv,
     host: reader.string('HOST', '127.0.0.1'),
     port,
     logLevel: reader.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, appEnv === 'test' ? 'silent' : 'info'),
-    publicUrl: reader.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']),
+    publicUrl,
     database: readDatabase(reader),
     mail: readMail(reader),
     migrateOnStart: reader.bool('MIGRATE_ON_START', true),
     shutdownGraceMs: reader.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    auth: readAuth(reader, appEnv, publicUrl),
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;

@@ -4,17 +4,17 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../config';
 import { createDb, migrateLatest, type Db } from '../db/knex';
-import type { GqlContext } from '../graphql/context';
 import { buildGatewaySchema } from '../graphql/schema';
 import { systemClock } from '../lib/clock';
-import { MailOutbox } from '../lib/mail/outbox';
-import { ADD_SHARED_NODE, CREATE_INSTANCE, CREATE_PLAN, CREATE_TENANT } from './operations';
+import { createServices, systemContext } from '../services';
+import { ADD_SHARED_NODE, CREATE_ADMIN, CREATE_INSTANCE, CREATE_PLAN, CREATE_TENANT } from './operations';
 import { OperationError, runOperation } from './run-operation';
 
 const USAGE = `Usage: hydracore <command> [options]
 
 Commands:
   migrate                                   apply pending database migrations
+  admin create --email E --password P       create a verified platform administrator
   tenant create --slug S --name N           create a tenant
   plan create --tenant S --name N --price P [--description D] [--feature F ...]
               [--order N] [--inactive]      add a plan to a tenant
@@ -42,6 +42,8 @@ const OPTIONS = {
   'base-domain': { type: 'string' },
   capacity: { type: 'string' },
   node: { type: 'string' },
+  email: { type: 'string' },
+  password: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -112,6 +114,8 @@ async function dispatch(positionals: string[], values: Record<string, unknown>, 
   switch (command) {
     case 'migrate':
       return { applied: await migrateLatest(db) };
+    case 'admin create':
+      return run(CREATE_ADMIN, { input: { email: required(values, 'email'), password: required(values, 'password') } });
     case 'tenant create':
       return run(CREATE_TENANT, { input: { slug: required(values, 'slug'), name: required(values, 'name') } });
     case 'plan create':
@@ -165,16 +169,7 @@ export async function cli(argv: string[], out: (text: string) => void, err: (tex
     await migrateLatest(db);
     const schema = buildGatewaySchema();
     const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'warn' });
-    const context: GqlContext = {
-      config,
-      db,
-      clock: systemClock,
-      outbox: new MailOutbox(systemClock),
-      log,
-      requestId: 'cli',
-      ip: '127.0.0.1',
-      principal: { kind: 'system' },
-    };
+    const context = systemContext(createServices(config, db, systemClock, log));
     const run: Run = (operation, variables) => runOperation(schema, context, operation, variables);
     const result = await dispatch(parsed.positionals, parsed.values, run, db);
     out(`${JSON.stringify(result, null, 2)}\n`);

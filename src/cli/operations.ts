@@ -26,3 +26,8 @@ export const PUBLIC_PLANS = /* GraphQL */ `
   query PublicPlans($tenantSlug: String!) {
     publicPlans(tenantSlug: $tenantSlug) { name price description features }
   }`;
+
+export const CREATE_ADMIN = /* GraphQL */ `
+  mutation CreateAdmin($input: CreateAdminInput!) {
+    createAdmin(input: $input) { id email emailVerified isAdmin }
+  }`;

@@ -2,13 +2,27 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
+import type { JwtService } from '../lib/jwt';
 import type { MailOutbox } from '../lib/mail/outbox';
+import type { OneTimeCodes } from '../lib/one-time-codes';
+import type { PasswordHasher } from '../lib/passwords';
+import type { RateLimiter } from '../lib/rate-limit';
+import type { SessionStore } from '../lib/sessions';
 
-/** Who is calling. Later capabilities add operators, customers and API keys. */
+/** Who is calling, once their credentials were checked. */
 export type Principal =
   | { kind: 'anonymous' }
   /** The platform itself: the `hydracore` CLI running on the server's own database. */
-  | { kind: 'system' };
+  | { kind: 'system' }
+  | { kind: 'operator'; userId: string; sessionId: string; emailVerified: boolean; isAdmin: boolean };
+
+/** Credentials a request carried, not yet checked (see graphql/authenticate.ts). */
+export interface Credentials {
+  /** From `Authorization: Bearer`, or else the access-token cookie. */
+  bearer?: string;
+  /** The request's cookies (refresh tokens are read from them when a body leaves them out). */
+  cookies: Record<string, string>;
+}
 
 /** Long-lived services shared by every request, built once by `buildApp`. */
 export interface Services {
@@ -17,11 +31,18 @@ export interface Services {
   clock: Clock;
   outbox: MailOutbox;
   log: FastifyBaseLogger;
+  jwt: JwtService;
+  sessions: SessionStore;
+  codes: OneTimeCodes;
+  passwords: PasswordHasher;
+  limiter: RateLimiter;
 }
 
 /** The per-operation context, the same for `/graphql`, the REST bridge and the CLI. */
 export interface GqlContext extends Services {
   requestId: string;
   ip: string;
+  credentials: Credentials;
+  /** Starts `anonymous` (or `system`); `authenticate()` replaces it once checked. */
   principal: Principal;
 }

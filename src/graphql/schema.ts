@@ -2,12 +2,13 @@ import { GraphQLError, lexicographicSortSchema, printSchema, type GraphQLSchema 
 import { buildSchemaSync, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
 import { VALIDATION_ERROR_CODE } from '../lib/errors';
 import { toPlainJson } from '../rest/python-json';
+import { AuthResolver } from '../modules/auth/auth.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
 import { inputModelFor, isInputClass, validateInputObject } from '../validation/input-model';
 import { issueToPy } from '../validation/issues';
 import { authChecker } from './auth-checker';
 
-const resolvers: NonEmptyArray<Function> = [TenancyResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, TenancyResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules, so

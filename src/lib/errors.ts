@@ -15,7 +15,17 @@ export const ERRORS = {
   INTERNAL_SERVER_ERROR: { status: 500, detail: 'Internal Server Error' },
   // Authentication and authorisation
   NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated', headers: { 'www-authenticate': 'Bearer' } },
+  BASIC_NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated', headers: { 'www-authenticate': 'Basic' } },
+  INVALID_TOKEN: { status: 401, detail: 'Could not validate credentials', headers: { 'www-authenticate': 'Bearer' } },
+  EMAIL_NOT_VERIFIED: { status: 403, detail: 'Email not verified' },
   FORBIDDEN: { status: 403, detail: 'Not enough permissions' },
+  RATE_LIMITED: { status: 429, detail: 'Too many requests' },
+  // Operator accounts
+  EMAIL_TAKEN: { status: 409, detail: 'Email already registered' },
+  INVALID_CREDENTIALS: { status: 401, detail: 'Invalid email or password' },
+  INVALID_REFRESH_TOKEN: { status: 401, detail: 'Invalid refresh token' },
+  INVALID_CODE: { status: 400, detail: 'Invalid or expired code' },
+  INVALID_RESET_TOKEN: { status: 400, detail: 'Invalid or expired token' },
   // Tenancy
   TENANT_NOT_FOUND: { status: 404, detail: 'Tenant not found' },
   TENANT_SLUG_TAKEN: { status: 409, detail: 'Tenant slug already taken' },
@@ -33,8 +43,12 @@ export type ErrorSpec = (typeof ERRORS)[ErrorCode];
 export const VALIDATION_ERROR_CODE = 'BAD_USER_INPUT';
 
 export class DomainError extends GraphQLError {
-  constructor(readonly code: ErrorCode) {
-    super(ERRORS[code].detail, { extensions: { code } });
+  /** `retryAfter` (seconds) goes with RATE_LIMITED and becomes the `Retry-After` header. */
+  constructor(
+    readonly code: ErrorCode,
+    details: { retryAfter?: number } = {},
+  ) {
+    super(ERRORS[code].detail, { extensions: { code, ...details } });
     this.name = 'DomainError';
   }
 }

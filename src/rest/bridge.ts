@@ -1,17 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { execute, parse, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { execute, Kind, parse, validate, type DocumentNode, type FieldNode, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { authorize, rolesOfRootField } from '../graphql/auth-checker';
 import type { GqlContext } from '../graphql/context';
-import { isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
+import { DomainError, ERRORS, isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
+import { applyCookies } from './cookies';
+import { readBasicCredentials } from './basic-auth';
 import { inputModelFor, validateBody, type InputModel } from '../validation/input-model';
 import { Issue, type ValidationIssue } from '../validation/issues';
 import { readBody } from './body';
 import { sendError, sendIssues, sendJson } from './responses';
-import type { LegacyRoute } from './route';
+import type { LegacyRoute, RequestParts } from './route';
 import { parseUuid } from './uuid';
 
 export interface CompiledRoute {
   route: LegacyRoute;
   document: DocumentNode;
+  /** The `@Authorized` roles of the operation's root field, checked before validation. */
+  roles: string[] | undefined;
   model: InputModel | undefined;
   /** `/v1/x/{id}` → `/v1/x/:id` for Fastify. */
   fastifyPath: string;
@@ -27,9 +32,12 @@ export function compileRoutes(schema: GraphQLSchema, routes: readonly LegacyRout
     if (errors.length > 0) {
       throw new Error(`${route.method} ${route.path}: invalid operation: ${errors.map((e) => e.message).join('; ')}`);
     }
+    const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const rootField = operation?.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
     return {
       route,
       document,
+      roles: rootField ? rolesOfRootField(rootField.name.value) : undefined,
       model: route.body ? inputModelFor(route.body, schema) : undefined,
       fastifyPath: route.path.replace(/\{(\w+)\}/g, ':$1'),
       pattern: new RegExp(`^${route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{\w+\\?\}/g, '[^/]+')}$`),
@@ -69,11 +77,28 @@ async function serve(
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const { route, model, document } = compiled;
+  const context = contextFor(request);
+  const unauthorized = route.unauthorizedHeaders ?? {};
 
   // FastAPI decodes the JSON body before anything else, so malformed JSON is reported first.
   const body = model ? readBody(request) : undefined;
   if (body?.kind === 'invalid-json') return sendIssues(reply, [Issue.jsonInvalid(body.position, body.reason)]);
   if (body?.kind === 'unreadable') return sendError(reply, 'BODY_UNREADABLE');
+
+  // Then authentication (its dependencies run before request validation: a 401 wins over a 422).
+  let basic: RequestParts['basic'];
+  if (route.credentials === 'basic') {
+    basic = readBasicCredentials(request.headers.authorization);
+    if (!basic) return sendError(reply, 'BASIC_NOT_AUTHENTICATED');
+  }
+  if (compiled.roles) {
+    try {
+      await authorize(context, compiled.roles);
+    } catch (error) {
+      if (error instanceof DomainError) return sendError(reply, error.code);
+      throw error;
+    }
+  }
 
   // Then request validation: path, (query, header,) body - every failing field at once.
   const issues: ValidationIssue[] = [];
@@ -103,22 +128,32 @@ async function serve(
   const result = await execute({
     schema,
     document,
-    variableValues: route.variables({ path, body: input }),
-    contextValue: contextFor(request),
+    variableValues: route.variables({ path, body: input, cookies: context.credentials.cookies, basic }),
+    contextValue: context,
   });
-  if (result.errors && result.errors.length > 0) return sendOperationError(request, reply, result.errors[0]);
+  if (result.errors && result.errors.length > 0) return sendOperationError(request, reply, result.errors[0], unauthorized);
   const response = route.respond(result.data as Record<string, unknown>);
+  if (response.cookies) applyCookies(reply, response.cookies, context);
   if (response.body === undefined) return reply.code(response.status).send();
   return sendJson(reply, response.status, JSON.stringify(response.body));
 }
 
 /** A GraphQL error as the legacy service would have answered it. */
-function sendOperationError(request: FastifyRequest, reply: FastifyReply, error: GraphQLError): FastifyReply {
+function sendOperationError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: GraphQLError,
+  unauthorizedHeaders: Record<string, string>,
+): FastifyReply {
   const code = error.extensions?.code;
   if (code === VALIDATION_ERROR_CODE && Array.isArray(error.extensions.detail)) {
     return sendJson(reply, 422, JSON.stringify({ detail: error.extensions.detail }));
   }
-  if (isErrorCode(code)) return sendError(reply, code);
+  if (isErrorCode(code)) {
+    const headers: Record<string, string> = {};
+    if (typeof error.extensions.retryAfter === 'number') headers['retry-after'] = String(error.extensions.retryAfter);
+    return sendError(reply, code, ERRORS[code].status === 401 ? { ...headers, ...unauthorizedHeaders } : headers);
+  }
   request.log.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error in REST operation');
   return sendError(reply, 'INTERNAL_SERVER_ERROR');
 }

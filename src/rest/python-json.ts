@@ -626,3 +626,13 @@ export function fromPlain(v: unknown): PyValue {
   }
   throw new TypeError(`fromPlain: unsupported value of type ${typeof v}`);
 }
+
+/**
+ * A UTC instant as pydantic 2 writes an aware `datetime` in JSON: seconds precision when
+ * there is no fraction, otherwise six fractional digits, and `Z`.
+ */
+export function pyDatetime(value: string | Date): string {
+  const iso = new Date(value).toISOString(); // 2026-11-21T12:00:00.123Z
+  const [seconds, millis] = iso.slice(0, -1).split('.');
+  return millis === '000' ? `${seconds}Z` : `${seconds}.${millis}000Z`;
+}

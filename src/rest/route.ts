@@ -6,10 +6,18 @@
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type PathParamType = 'string' | 'uuid';
 
+/** The legacy cookie pairs: operators under /auth, customers of the portal under /v1. */
+export type CookieFamily = 'operator' | 'portal';
+
+export type CookieChange =
+  | { family: CookieFamily; set: { accessToken: string; refreshToken: string; accessMaxAge: number } }
+  | { family: CookieFamily; clear: true };
+
 export interface LegacyResponse {
   status: number;
   /** JSON body (already in legacy key order); `undefined` for an empty 204. */
   body?: unknown;
+  cookies?: CookieChange;
 }
 
 export interface RequestParts {
@@ -17,6 +25,10 @@ export interface RequestParts {
   path: Record<string, string>;
   /** The validated body model as GraphQL input values (camelCase keys). */
   body: Record<string, unknown> | undefined;
+  /** The request's cookies (e.g. a refresh token when the body leaves it empty). */
+  cookies: Record<string, string>;
+  /** HTTP Basic credentials, for routes that declare `credentials: 'basic'`. */
+  basic?: { username: string; password: string };
 }
 
 export interface LegacyRoute {
@@ -31,6 +43,10 @@ export interface LegacyRoute {
   pathParams?: Record<string, PathParamType>;
   /** The body model: a type-graphql input class whose constraints the bridge enforces. */
   body?: Function;
+  /** Read HTTP Basic credentials (FastAPI's HTTPBasic): none or undecodable is 401 before anything else. */
+  credentials?: 'basic';
+  /** Headers added to this route's 401 answers (e.g. `WWW-Authenticate: Basic`). */
+  unauthorizedHeaders?: Record<string, string>;
   /** The one GraphQL operation this endpoint runs (parsed and validated once at start-up). */
   operation: string;
   /** Request parts → operation variables. */

@@ -1,5 +1,6 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { validateEmail } from '../lib/email-validator';
+import { isCommonPassword } from '../lib/passwords';
 
 export const IS_EMAIL_ADDRESS = 'isEmailAddress';
 
@@ -15,6 +16,26 @@ export function IsEmailAddress(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value: unknown) => typeof value === 'string' && validateEmail(value).ok,
         defaultMessage: () => 'value is not a valid email address',
+      },
+    },
+    options,
+  );
+}
+
+export const IS_NOT_COMMON_PASSWORD = 'isNotCommonPassword';
+export const COMMON_PASSWORD_MESSAGE = 'This password is too common';
+
+/**
+ * Refuses passwords on the breached/common list (CONTRACT section 3): a pydantic
+ * `value_error` "Value error, This password is too common", after the length checks.
+ */
+export function IsNotCommonPassword(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: IS_NOT_COMMON_PASSWORD,
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && !isCommonPassword(value),
+        defaultMessage: () => COMMON_PASSWORD_MESSAGE,
       },
     },
     options,

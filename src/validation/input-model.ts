@@ -11,7 +11,8 @@ import {
 import { getMetadataStorage as getTypeGraphqlMetadata } from 'type-graphql';
 import { validateEmail } from '../lib/email-validator';
 import { fromPlain, type PyDict, type PyValue } from '../rest/python-json';
-import { IS_EMAIL_ADDRESS } from './decorators';
+import { COMMON_PASSWORD_MESSAGE, IS_EMAIL_ADDRESS, IS_NOT_COMMON_PASSWORD } from './decorators';
+import { isCommonPassword } from '../lib/passwords';
 import { expectedEnumText, Issue, type LocPart, type ValidationIssue } from './issues';
 
 /**
@@ -23,7 +24,14 @@ import { expectedEnumText, Issue, type LocPart, type ValidationIssue } from './i
  * a GraphQL argument (`validateInputObject`) with the same rules, messages and order.
  */
 
-interface StringRule { kind: 'string'; minLength?: number; maxLength?: number; pattern?: { source: string; regex: RegExp }; email: boolean }
+interface StringRule {
+  kind: 'string';
+  minLength?: number;
+  maxLength?: number;
+  pattern?: { source: string; regex: RegExp };
+  email: boolean;
+  notCommonPassword: boolean;
+}
 interface IntRule { kind: 'int'; ge?: number; le?: number }
 interface BoolRule { kind: 'bool' }
 interface EnumRule { kind: 'enum'; values: string[]; expected: string }
@@ -122,6 +130,7 @@ function compileRule(type: GraphQLInputType, metas: ValidatorMeta[], forItem: bo
         maxLength: (length?.[1] as number | undefined) ?? (find('maxLength')?.[0] as number | undefined),
         pattern: pattern && { source: pattern.source, regex: pattern },
         email: declared(IS_EMAIL_ADDRESS) !== undefined,
+        notCommonPassword: declared(IS_NOT_COMMON_PASSWORD) !== undefined,
       };
     }
   }
@@ -148,6 +157,7 @@ function validateString(rule: StringRule, loc: LocPart[], input: PyValue): RuleR
   if (rule.minLength !== undefined && length < rule.minLength) return fail(Issue.stringTooShort(loc, input, rule.minLength));
   if (rule.maxLength !== undefined && length > rule.maxLength) return fail(Issue.stringTooLong(loc, input, rule.maxLength));
   if (rule.pattern && !rule.pattern.regex.test(input)) return fail(Issue.stringPatternMismatch(loc, input, rule.pattern.source));
+  if (rule.notCommonPassword && isCommonPassword(input)) return fail(Issue.valueError(loc, input, COMMON_PASSWORD_MESSAGE));
   if (rule.email) {
     const email = validateEmail(input);
     return email.ok ? { ok: true, value: email.email } : fail(Issue.email(loc, input, email.reason));

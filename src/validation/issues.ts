@@ -38,8 +38,9 @@ export const Issue = {
     issue('string_pattern_mismatch', loc, `String should match pattern '${pattern}'`, input, { pattern }),
   email: (loc: LocPart[], input: PyValue, reason: string) =>
     issue('value_error', loc, `value is not a valid email address: ${reason}`, input, { reason }),
+  /** A field validator's ValueError: FastAPI encodes the exception in `ctx` as `{}`. */
   valueError: (loc: LocPart[], input: PyValue, message: string) =>
-    issue('value_error', loc, `Value error, ${message}`, input, { error: message }),
+    issue('value_error', loc, `Value error, ${message}`, input, { error: new Map() }),
   intType: (loc: LocPart[], input: PyValue) => issue('int_type', loc, 'Input should be a valid integer', input),
   intParsing: (loc: LocPart[], input: PyValue) =>
     issue('int_parsing', loc, 'Input should be a valid integer, unable to parse string as an integer', input),

@@ -15,8 +15,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Test settings: cheap argon2 through config (not by mocking), a fixed JWT secret. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    PUBLIC_URL: 'https://id.hydracore.test',
+    ...env,
+  });
 }
 
 /** A gateway on a fresh database of the engine under test, with a hand-moved clock. */

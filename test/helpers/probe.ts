@@ -132,7 +132,7 @@ export async function startProbeApp(logStream?: NodeJS.WritableStream): Promise<
   await registerLegacyApi(app, {
     schema: probeSchema,
     routes: probeRoutes,
-    contextFor: (request) => ({ requestId: request.id, log: request.log }) as unknown as GqlContext,
+    contextFor: (request) => ({ requestId: request.id, log: request.log, credentials: { cookies: {} }, principal: { kind: 'anonymous' } }) as unknown as GqlContext,
   });
   await app.ready();
   return app;

@@ -1,12 +1,13 @@
 import { buildGatewaySchema } from '../../src/graphql/schema';
 import type { GqlContext } from '../../src/graphql/context';
+import { systemContext } from '../../src/services';
 import { runOperation } from '../../src/cli/run-operation';
 import { ADD_SHARED_NODE, CREATE_PLAN, CREATE_TENANT } from '../../src/cli/operations';
 import type { TestApp } from './app';
 
 /** The platform itself (what the CLI runs as), for arranging data through the real operations. */
 export function platformContext(t: TestApp): GqlContext {
-  return { ...t.app.services, requestId: 'test-seed', ip: '127.0.0.1', principal: { kind: 'system' } };
+  return systemContext(t.app.services, 'test-seed');
 }
 
 export function asPlatform<T = Record<string, unknown>>(t: TestApp, operation: string, variables: Record<string, unknown> = {}): Promise<T> {

@@ -50,6 +50,7 @@ describe(`shared-node placement (${engine})`, () => {
     const second = await create('shop', 'other');
     expect((first as { createInstance: { slug: string } }).createInstance.slug).toBe('shop');
     expect((second as { createInstance: { slug: string } }).createInstance.slug).toMatch(/^shop-[0-9a-f]{6}$/);
-    await expect(t.db('shared_nodes').where({ hostname: 'o2.example.com' }).update({ used: 6 })).rejects.toThrow();
+    expect(await t.db('shared_nodes').where({ hostname: 'o2.example.com' }).first('capacity', 'used')).toEqual({ capacity: 5, used: expect.any(Number) });
+    await expect(t.db('shared_nodes').where({ hostname: 'o2.example.com' }).update({ used: 6 })).rejects.toThrow(/CHECK|check constraint/);
   });
 });

@@ -15,6 +15,25 @@ export async function findTenantBySlug(ctx: GqlContext, slug: string): Promise<T
   return tenant;
 }
 
+/**
+ * A tenant the caller administers: the platform, a platform admin, or an owner/admin of
+ * that tenant. Anyone else is told the tenant does not exist (no probing other tenants).
+ */
+async function findAdministeredTenant(ctx: GqlContext, slug: string): Promise<Tenant> {
+  const tenant = await findTenantBySlug(ctx, slug);
+  const { principal } = ctx;
+  if (principal.kind === 'system' || (principal.kind === 'operator' && principal.isAdmin)) return tenant;
+  if (principal.kind === 'operator') {
+    const membership = await ctx.db('tenant_members').where({ tenant_id: tenant.id, user_id: principal.userId }).whereIn('role', ['owner', 'admin']).first('role');
+    if (membership) return tenant;
+  }
+  throw new DomainError('TENANT_NOT_FOUND');
+}
+
+function isPlatformAdmin(ctx: GqlContext): boolean {
+  return ctx.principal.kind === 'system' || (ctx.principal.kind === 'operator' && ctx.principal.isAdmin);
+}
+
 const toTenant = (t: Tenant): TenantType => ({ id: t.id, slug: t.slug, name: t.name, createdAt: t.created_at });
 const toPlan = (p: Plan): PlanType => ({
   id: p.id,
@@ -82,10 +101,10 @@ export class TenancyResolver {
     }
   }
 
-  @Authorized(Role.PlatformAdmin)
-  @Mutation(() => PlanType)
+  @Authorized(Role.VerifiedOperator)
+  @Mutation(() => PlanType, { description: 'Platform admins, and owners/admins of the tenant.' })
   async createPlan(@Arg('input') input: CreatePlanInput, @Ctx() ctx: GqlContext): Promise<PlanType> {
-    const tenant = await findTenantBySlug(ctx, input.tenantSlug);
+    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
     try {
       const plan = await Plan.query(ctx.db).insertAndFetch({
         id: newId(),
@@ -105,10 +124,11 @@ export class TenancyResolver {
     }
   }
 
-  @Authorized(Role.PlatformAdmin)
-  @Mutation(() => SharedNodeType)
+  @Authorized(Role.VerifiedOperator)
+  @Mutation(() => SharedNodeType, { description: "Platform admins (any node), and owners/admins of the tenant (the tenant's own nodes)." })
   async addSharedNode(@Arg('input') input: AddSharedNodeInput, @Ctx() ctx: GqlContext): Promise<SharedNodeType> {
-    const tenant = input.tenantSlug === undefined ? null : await findTenantBySlug(ctx, input.tenantSlug);
+    if (input.tenantSlug === undefined && !isPlatformAdmin(ctx)) throw new DomainError('FORBIDDEN');
+    const tenant = input.tenantSlug === undefined ? null : await findAdministeredTenant(ctx, input.tenantSlug);
     try {
       const node = await SharedNode.query(ctx.db).insertAndFetch({
         id: newId(),
@@ -126,10 +146,10 @@ export class TenancyResolver {
     }
   }
 
-  @Authorized(Role.PlatformAdmin)
-  @Mutation(() => InstanceType, { description: 'Creates a site and places it on a shared node (one slot).' })
+  @Authorized(Role.VerifiedOperator)
+  @Mutation(() => InstanceType, { description: 'Creates a site and places it on a shared node (one slot). Platform admins, and owners/admins of the tenant.' })
   async createInstance(@Arg('input') input: CreateInstanceInput, @Ctx() ctx: GqlContext): Promise<InstanceType> {
-    const tenant = await findTenantBySlug(ctx, input.tenantSlug);
+    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
     let nodeId: string | undefined;
     if (input.nodeHostname !== undefined) {
       const node = await SharedNode.query(ctx.db).findOne({ hostname: input.nodeHostname });

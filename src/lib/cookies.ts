@@ -1,0 +1,43 @@
+/**
+ * Cookies exactly as the legacy service (Starlette's `Response.set_cookie` over Python's
+ * `http.cookies`) wrote them: attributes in sorted order, `SameSite=lax`, and deletion as
+ * an empty quoted value that expires now with `Max-Age=0`.
+ */
+export interface CookieSpec {
+  name: string;
+  value: string;
+  path: string;
+  maxAgeSeconds: number;
+  secure: boolean;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Python's `http.cookies._getdate()`. */
+function cookieDate(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${WEEKDAYS[date.getUTCDay()]}, ${pad(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} GMT`;
+}
+
+export function setCookieHeader(cookie: CookieSpec): string {
+  return [`${cookie.name}=${cookie.value}`, 'HttpOnly', `Max-Age=${cookie.maxAgeSeconds}`, `Path=${cookie.path}`, 'SameSite=lax', ...(cookie.secure ? ['Secure'] : [])].join('; ');
+}
+
+export function deleteCookieHeader(name: string, path: string, secure: boolean, now: Date): string {
+  return [`${name}=""`, `expires=${cookieDate(now)}`, 'HttpOnly', 'Max-Age=0', `Path=${path}`, 'SameSite=lax', ...(secure ? ['Secure'] : [])].join('; ');
+}
+
+/** Starlette's `cookie_parser`: `;`-separated pairs, whitespace trimmed, last value wins. */
+export function parseCookieHeader(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = Object.create(null);
+  if (!header) return cookies;
+  for (const chunk of header.split(';')) {
+    const index = chunk.indexOf('=');
+    const [key, value] = index === -1 ? ['', chunk] : [chunk.slice(0, index), chunk.slice(index + 1)];
+    const name = key.trim();
+    const text = value.trim();
+    if (name || text) cookies[name] = text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text;
+  }
+  return cookies;
+}

@@ -1,0 +1,161 @@
+import { createHash, createHmac, createPrivateKey, createPublicKey, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Clock } from './clock';
+
+/**
+ * Compact JWS (RFC 7515) signing and verification with node:crypto only: HS256 with a
+ * shared secret (the default), or EdDSA (Ed25519) / ES256 with a private key whose public
+ * half is published as a JWKS, so other services can verify tokens without our secret.
+ *
+ * Keys are chosen by `kid`, never by the token's own `alg`: a token must name a key we
+ * hold, and its `alg` must be that key's algorithm (no algorithm confusion, no `none`).
+ * Rotation: sign with the current key, keep accepting (and publishing) previous ones.
+ */
+export type JwtAlgorithm = 'HS256' | 'EdDSA' | 'ES256';
+
+export interface JwtKeyConfig {
+  algorithm: JwtAlgorithm;
+  /** HS256: the current secret. */
+  secret?: string;
+  /** HS256: secrets still accepted while tokens signed with them expire. */
+  previousSecrets?: string[];
+  /** EdDSA / ES256: PEM of the current private key. */
+  privateKeyPem?: string;
+  /** EdDSA / ES256: PEMs of previous public keys, still accepted and published. */
+  previousPublicKeyPems?: string[];
+  issuer: string;
+  audience: string;
+}
+
+interface VerificationKey {
+  kid: string;
+  alg: JwtAlgorithm;
+  verify(data: Buffer, signature: Buffer): boolean;
+  jwk?: Record<string, unknown>;
+}
+
+interface SigningKey extends VerificationKey {
+  sign(data: Buffer): Buffer;
+}
+
+export type JwtClaims = Record<string, unknown> & { sub: string; typ: string; exp: number; iat: number; jti: string };
+
+export class JwtError extends Error {}
+
+const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
+
+function hmacKey(secret: string): SigningKey {
+  const key = Buffer.from(secret, 'utf8');
+  const mac = (data: Buffer) => createHmac('sha256', key).update(data).digest();
+  return {
+    // The kid of a secret reveals nothing about it: a truncated digest of a digest.
+    kid: createHash('sha256').update(createHash('sha256').update(key).digest()).digest('base64url').slice(0, 16),
+    alg: 'HS256',
+    sign: mac,
+    verify: (data, signature) => {
+      const expected = mac(data);
+      return expected.length === signature.length && timingSafeEqual(expected, signature);
+    },
+  };
+}
+
+/** RFC 7638 thumbprint: a stable kid derived from the public key itself. */
+function thumbprint(jwk: Record<string, unknown>): string {
+  const members = jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+}
+
+function publicKey(publicKeyObject: KeyObject, alg: JwtAlgorithm): VerificationKey {
+  const exported = publicKeyObject.export({ format: 'jwk' }) as Record<string, unknown>;
+  const kid = thumbprint(exported);
+  const jwk = { ...exported, kid, alg, use: 'sig' };
+  return {
+    kid,
+    alg,
+    jwk,
+    verify: (data, signature) =>
+      alg === 'EdDSA'
+        ? cryptoVerify(null, data, publicKeyObject, signature)
+        : cryptoVerify('sha256', data, { key: publicKeyObject, dsaEncoding: 'ieee-p1363' }, signature),
+  };
+}
+
+function asymmetricKey(privatePem: string, alg: JwtAlgorithm): SigningKey {
+  const privateKey = createPrivateKey(privatePem);
+  const expectedType = alg === 'EdDSA' ? 'ed25519' : 'ec';
+  if (privateKey.asymmetricKeyType !== expectedType) {
+    throw new Error(`JWT_PRIVATE_KEY_FILE holds a ${privateKey.asymmetricKeyType} key, but JWT_ALGORITHM=${alg} needs ${expectedType}`);
+  }
+  const verification = publicKey(createPublicKey(privateKey), alg);
+  return {
+    ...verification,
+    sign: (data) =>
+      alg === 'EdDSA' ? cryptoSign(null, data, privateKey) : cryptoSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+  };
+}
+
+export class JwtService {
+  private readonly signing: SigningKey;
+  private readonly keys = new Map<string, VerificationKey>();
+
+  constructor(
+    private readonly config: JwtKeyConfig,
+    private readonly clock: Clock,
+  ) {
+    if (config.algorithm === 'HS256') {
+      if (!config.secret) throw new Error('HS256 needs a secret');
+      this.signing = hmacKey(config.secret);
+      for (const previous of config.previousSecrets ?? []) this.addKey(hmacKey(previous));
+    } else {
+      if (!config.privateKeyPem) throw new Error(`${config.algorithm} needs a private key`);
+      this.signing = asymmetricKey(config.privateKeyPem, config.algorithm);
+      for (const pem of config.previousPublicKeyPems ?? []) this.addKey(publicKey(createPublicKey(pem), config.algorithm));
+    }
+    this.addKey(this.signing);
+  }
+
+  private addKey(key: VerificationKey): void {
+    this.keys.set(key.kid, key);
+  }
+
+  sign(claims: Record<string, unknown> & { sub: string; typ: string; jti: string }, ttlSeconds: number): string {
+    const iat = Math.floor(this.clock.now().getTime() / 1000);
+    const header = { alg: this.signing.alg, typ: 'JWT', kid: this.signing.kid };
+    const payload = { ...claims, iss: this.config.issuer, aud: this.config.audience, iat, exp: iat + ttlSeconds };
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
+    return `${input}.${b64url(this.signing.sign(Buffer.from(input)))}`;
+  }
+
+  /** The claims of a valid token of the given `typ`, or a JwtError saying why not. */
+  verify(token: string, typ: string): JwtClaims {
+    const parts = token.split('.');
+    if (parts.length !== 3) throw new JwtError('malformed');
+    let header: { alg?: unknown; kid?: unknown };
+    let payload: Record<string, unknown>;
+    try {
+      header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+      payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    } catch {
+      throw new JwtError('malformed');
+    }
+    if (header === null || typeof header !== 'object' || payload === null || typeof payload !== 'object') throw new JwtError('malformed');
+    const key = typeof header.kid === 'string' ? this.keys.get(header.kid) : undefined;
+    if (!key || header.alg !== key.alg) throw new JwtError('unknown key');
+    if (!key.verify(Buffer.from(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2], 'base64url'))) throw new JwtError('bad signature');
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    if (typeof payload.exp !== 'number' || payload.exp <= now) throw new JwtError('expired');
+    if (payload.iss !== this.config.issuer || payload.aud !== this.config.audience) throw new JwtError('wrong issuer or audience');
+    if (payload.typ !== typ) throw new JwtError('wrong kind');
+    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new JwtError('malformed');
+    return payload as JwtClaims;
+  }
+
+  /** The public keys, for `/.well-known/jwks.json` (empty with HS256: a secret is never published). */
+  jwks(): { keys: Array<Record<string, unknown>> } {
+    return { keys: [...this.keys.values()].filter((k) => k.jwk).map((k) => k.jwk as Record<string, unknown>) };
+  }
+}
+
+export function readPem(file: string): string {
+  return readFileSync(file, 'utf8');
+}

@@ -1,0 +1,133 @@
+import type { Knex } from 'knex';
+import type { Clock } from './clock';
+import { newId } from './ids';
+import { randomToken, sha256Hex } from './secrets';
+
+export type SubjectKind = 'user' | 'customer';
+
+/** Presenting the immediately previous refresh token within this window is two tabs racing, not theft. */
+export const REFRESH_GRACE_MS = 10_000;
+
+export interface IssuedRefresh {
+  sessionId: string;
+  subjectId: string;
+  refreshToken: string;
+}
+
+export type RotationResult =
+  | { ok: true; issued: IssuedRefresh }
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
+
+interface TokenRow {
+  id: string;
+  session_id: string;
+  parent_id: string | null;
+  expires_at: string | Date;
+  rotated_at: string | Date | null;
+  subject_kind: SubjectKind;
+  subject_id: string;
+  revoked_at: string | Date | null;
+}
+
+const iso = (date: Date) => date.toISOString();
+const time = (value: string | Date) => new Date(value).getTime();
+
+/**
+ * Sessions are refresh-token families. Each refresh rotates the token (the old one is marked
+ * rotated, a child is issued). Reuse of a rotated token revokes the whole family, except
+ * the immediately previous token within 10 s of its rotation, which gets a fresh sibling
+ * (two tabs refreshing at once). Tokens are stored only as SHA-256 digests.
+ */
+export class SessionStore {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+  ) {}
+
+  async start(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string, ttlSeconds: number): Promise<IssuedRefresh> {
+    const sessionId = newId();
+    await trx('sessions').insert({ id: sessionId, subject_kind: kind, subject_id: subjectId, created_at: iso(this.clock.now()) });
+    const refreshToken = await this.issueToken(trx, sessionId, null, ttlSeconds);
+    return { sessionId, subjectId, refreshToken };
+  }
+
+  async rotate(presented: string, kind: SubjectKind, ttlSeconds: number): Promise<RotationResult> {
+    const row = await this.find(presented);
+    if (!row || row.subject_kind !== kind) return { ok: false, reason: 'unknown' };
+    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
+    const now = this.clock.now();
+    if (time(row.expires_at) <= now.getTime()) return { ok: false, reason: 'expired' };
+
+    if (row.rotated_at === null) {
+      // The current token: rotate it. The conditional update makes exactly one request win.
+      const refreshToken = await this.db.transaction(async (trx) => {
+        const won = await trx('refresh_tokens').where({ id: row.id }).whereNull('rotated_at').update({ rotated_at: iso(now) });
+        return won === 1 ? this.issueToken(trx, row.session_id, row.id, ttlSeconds) : undefined;
+      });
+      if (refreshToken !== undefined) return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken } };
+      return this.rotate(presented, kind, ttlSeconds); // lost the race: now it is a rotated token
+    }
+
+    if (await this.withinGrace(row, now)) {
+      const refreshToken = await this.issueToken(this.db, row.session_id, row.id, ttlSeconds);
+      return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken } };
+    }
+    await this.revokeSession(row.session_id, 'reuse');
+    return { ok: false, reason: 'reused' };
+  }
+
+  /** Revokes the family the token belongs to (logout). Unknown tokens are ignored. */
+  async revokeByToken(presented: string, kind: SubjectKind): Promise<void> {
+    const row = await this.find(presented);
+    if (row && row.subject_kind === kind) await this.revokeSession(row.session_id, 'logout');
+  }
+
+  async revokeSession(sessionId: string, reason: string): Promise<void> {
+    await this.db('sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: iso(this.clock.now()), revoked_reason: reason });
+  }
+
+  async revokeAll(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string, reason: string): Promise<void> {
+    await trx('sessions')
+      .where({ subject_kind: kind, subject_id: subjectId })
+      .whereNull('revoked_at')
+      .update({ revoked_at: iso(this.clock.now()), revoked_reason: reason });
+  }
+
+  /** True while the session exists and is not revoked (checked for every access token). */
+  async isActive(sessionId: string): Promise<boolean> {
+    const row = await this.db('sessions').where({ id: sessionId }).first('revoked_at');
+    return row !== undefined && row.revoked_at === null;
+  }
+
+  private find(presented: string): Promise<TokenRow | undefined> {
+    if (presented.length === 0 || presented.length > 512) return Promise.resolve(undefined);
+    return this.db('refresh_tokens as t')
+      .join('sessions as s', 's.id', 't.session_id')
+      .where('t.token_hash', sha256Hex(presented))
+      .first('t.id', 't.session_id', 't.parent_id', 't.expires_at', 't.rotated_at', 's.subject_kind', 's.subject_id', 's.revoked_at');
+  }
+
+  /**
+   * The immediately previous token: rotated less than 10 s ago, and none of its children
+   * has been rotated since (the family has not moved on past it).
+   */
+  private async withinGrace(row: TokenRow, now: Date): Promise<boolean> {
+    if (row.rotated_at === null || now.getTime() - time(row.rotated_at) > REFRESH_GRACE_MS) return false;
+    const movedOn = await this.db('refresh_tokens').where({ parent_id: row.id }).whereNotNull('rotated_at').first('id');
+    return movedOn === undefined;
+  }
+
+  private async issueToken(trx: Knex | Knex.Transaction, sessionId: string, parentId: string | null, ttlSeconds: number): Promise<string> {
+    const token = randomToken(32);
+    const now = this.clock.now();
+    await trx('refresh_tokens').insert({
+      id: newId(),
+      session_id: sessionId,
+      parent_id: parentId,
+      token_hash: sha256Hex(token),
+      created_at: iso(now),
+      expires_at: iso(new Date(now.getTime() + ttlSeconds * 1000)),
+    });
+    return token;
+  }
+}

@@ -1,0 +1,17 @@
+import type { OutgoingMail } from '../../lib/mail/message';
+
+export function verificationCodeMail(to: string, code: string): OutgoingMail {
+  return {
+    to,
+    subject: 'Your HydraCore verification code',
+    text: `Your verification code is ${code}\n\nIt expires in 10 minutes. If you did not create a HydraCore account, ignore this message.\n`,
+  };
+}
+
+export function passwordResetMail(to: string, link: string): OutgoingMail {
+  return {
+    to,
+    subject: 'Reset your HydraCore password',
+    text: `To choose a new password, open this link within 30 minutes:\n\n${link}\n\nIf you did not ask for it, ignore this message: your password stays as it is.\n`,
+  };
+}

@@ -1,0 +1,256 @@
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Role, type OperatorPrincipal } from '../../graphql/auth-checker';
+import { ACCESS_TOKEN_TYPE, authenticate } from '../../graphql/authenticate';
+import type { GqlContext } from '../../graphql/context';
+import { isUniqueViolation } from '../../db/errors';
+import { DomainError } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import { randomToken, sha256Hex } from '../../lib/secrets';
+import type { IssuedRefresh } from '../../lib/sessions';
+import { Tenant } from '../tenancy/tenancy.model';
+import { verificationCodeMail, passwordResetMail } from './auth.mail';
+import { User } from './auth.model';
+import {
+  CreateAdminInput,
+  EmailInput,
+  LoginInput,
+  RefreshInput,
+  RegisterInput,
+  ResetPasswordInput,
+  TokenCredentialsInput,
+  VerifyEmailInput,
+} from './auth.inputs';
+import { Me, Message, Operator, TokenPair } from './auth.types';
+
+/** CONTRACT section 3: operator access tokens live 30 minutes. */
+export const OPERATOR_ACCESS_TTL_SECONDS = 1800;
+export const RESET_TOKEN_TTL_MS = 30 * 60_000;
+const RESET_REQUEST_INTERVAL_MS = 60_000;
+
+export const FORGOT_PASSWORD_MESSAGE = 'If that email is registered, a reset link has been sent';
+export const RESEND_VERIFICATION_MESSAGE = 'If that email needs verification, a code has been sent';
+export const PASSWORD_RESET_MESSAGE = 'Password has been reset';
+
+const iso = (date: Date) => date.toISOString();
+const verifySubject = (userId: string) => `user:${userId}`;
+
+async function findUserByEmail(ctx: GqlContext, email: string): Promise<User | undefined> {
+  return User.query(ctx.db).findOne({ email_lower: email.trim().toLowerCase() });
+}
+
+/** A token pair for a session: a signed access token and the session's new refresh token. */
+function tokenPair(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>, issued: IssuedRefresh): TokenPair {
+  const accessToken = ctx.jwt.sign(
+    { sub: user.id, evf: user.email_verified, typ: ACCESS_TOKEN_TYPE, jti: newId(), sid: issued.sessionId },
+    OPERATOR_ACCESS_TTL_SECONDS,
+  );
+  return {
+    accessToken,
+    emailVerified: user.email_verified,
+    expiresIn: OPERATOR_ACCESS_TTL_SECONDS,
+    refreshToken: issued.refreshToken,
+    tokenType: 'bearer',
+  };
+}
+
+async function startSession(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>): Promise<TokenPair> {
+  const issued = await ctx.sessions.start(ctx.db, 'user', user.id, ctx.config.auth.operatorRefreshTtlSeconds);
+  return tokenPair(ctx, user, issued);
+}
+
+/** Per-client-IP limit on the endpoints that send mail on demand. */
+async function limitMailRequests(ctx: GqlContext, action: string): Promise<void> {
+  const { mailRequestsPerIp, mailRequestWindowSeconds } = ctx.config.auth;
+  const decision = await ctx.limiter.consume(`${action}:ip:${ctx.ip}`, mailRequestsPerIp, mailRequestWindowSeconds);
+  if (!decision.allowed) throw new DomainError('RATE_LIMITED', { retryAfter: decision.retryAfterSeconds });
+}
+
+/**
+ * Checks an email and password. Unknown addresses spend one argon2 verification too, and
+ * every failure counts against the address string (known or not) alike, so neither the
+ * answer, its timing nor the throttle tells whether an account exists.
+ */
+async function checkPassword(ctx: GqlContext, email: string, password: string): Promise<User> {
+  const { loginMaxFailures, loginFailureWindowSeconds } = ctx.config.auth;
+  const throttleKey = `login-failures:${email.trim().toLowerCase()}`;
+  const gate = await ctx.limiter.peek(throttleKey, loginMaxFailures, loginFailureWindowSeconds);
+  if (!gate.allowed) throw new DomainError('RATE_LIMITED', { retryAfter: gate.retryAfterSeconds });
+  const user = await findUserByEmail(ctx, email);
+  const valid = user ? await ctx.passwords.verify(user.password_hash, password) : await ctx.passwords.verifyDummy(password);
+  if (!user || !valid) {
+    await ctx.limiter.consume(throttleKey, loginMaxFailures, loginFailureWindowSeconds);
+    throw new DomainError('INVALID_CREDENTIALS');
+  }
+  if (ctx.passwords.needsRehash(user.password_hash)) {
+    const rehashed = await ctx.passwords.hash(password);
+    await User.query(ctx.db).patch({ password_hash: rehashed, updated_at: ctx.clock.now() }).where('id', user.id);
+  }
+  return user;
+}
+
+async function createUser(ctx: GqlContext, email: string, password: string, flags: { verified: boolean; admin: boolean }): Promise<User> {
+  // Hash before the transaction: argon2 is slow on purpose and must not hold a connection.
+  const passwordHash = await ctx.passwords.hash(password);
+  const now = ctx.clock.now();
+  try {
+    return await ctx.db.transaction(async (trx) => {
+      const user = await User.query(trx).insertAndFetch({
+        id: newId(),
+        email,
+        email_lower: email.toLowerCase(),
+        password_hash: passwordHash,
+        email_verified: flags.verified,
+        is_admin: flags.admin,
+        created_at: now,
+        updated_at: now,
+      });
+      if (!flags.verified) {
+        const code = await ctx.codes.issue(trx, 'verify_email', verifySubject(user.id));
+        if (code !== undefined) await ctx.outbox.enqueue(trx, verificationCodeMail(email, code));
+      }
+      return user;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new DomainError('EMAIL_TAKEN');
+    throw error;
+  }
+}
+
+@Resolver()
+export class AuthResolver {
+  @Mutation(() => TokenPair, { description: 'Creates an operator account, mails a verification code, and signs in.' })
+  async register(@Arg('input') input: RegisterInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
+    const user = await createUser(ctx, input.email, input.password, { verified: false, admin: false });
+    return startSession(ctx, user);
+  }
+
+  @Mutation(() => TokenPair, { description: 'Signs in with email and password. 10 failures per address in 15 minutes: 429.' })
+  async login(@Arg('input') input: LoginInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
+    return startSession(ctx, await checkPassword(ctx, input.email, input.password));
+  }
+
+  @Mutation(() => TokenPair, { description: 'Like login, for HTTP Basic callers (`/auth/token`, which sets no cookies).' })
+  async token(@Arg('input') input: TokenCredentialsInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
+    return startSession(ctx, await checkPassword(ctx, input.email, input.password));
+  }
+
+  @Mutation(() => TokenPair, { description: 'Rotates a refresh token into a new pair (reuse of a rotated token revokes the session).' })
+  async refresh(@Arg('input') input: RefreshInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
+    const rotated = await ctx.sessions.rotate(input.refreshToken, 'user', ctx.config.auth.operatorRefreshTtlSeconds);
+    if (!rotated.ok) {
+      if (rotated.reason === 'reused') ctx.log.warn({ requestId: ctx.requestId }, 'refresh token reuse detected: session revoked');
+      throw new DomainError('INVALID_REFRESH_TOKEN');
+    }
+    const user = await User.query(ctx.db).findById(rotated.issued.subjectId);
+    if (!user) throw new DomainError('INVALID_REFRESH_TOKEN');
+    return tokenPair(ctx, user, rotated.issued);
+  }
+
+  @Mutation(() => Boolean, { description: 'Ends the session of the refresh token (or of the access token). Never fails.' })
+  async logout(@Arg('input') input: RefreshInput, @Ctx() ctx: GqlContext): Promise<boolean> {
+    if (input.refreshToken !== '') {
+      await ctx.sessions.revokeByToken(input.refreshToken, 'user');
+      return true;
+    }
+    const principal = await authenticate(ctx).catch(() => undefined);
+    if (principal?.kind === 'operator') await ctx.sessions.revokeSession(principal.sessionId, 'logout');
+    return true;
+  }
+
+  @Authorized(Role.Operator)
+  @Query(() => Me, { description: 'The signed-in operator and their tenants (works before email verification).' })
+  async me(@Ctx() ctx: GqlContext): Promise<Me> {
+    const principal = ctx.principal as OperatorPrincipal;
+    const user = await User.query(ctx.db).findById(principal.userId);
+    if (!user) throw new DomainError('INVALID_TOKEN');
+    const tenants = await Tenant.query(ctx.db)
+      .join('tenant_members', 'tenant_members.tenant_id', 'tenants.id')
+      .where('tenant_members.user_id', user.id)
+      .orderBy('tenants.slug')
+      .select('tenants.id', 'tenants.slug', 'tenants.name', 'tenant_members.role');
+    return {
+      id: user.id,
+      email: user.email,
+      emailVerified: user.email_verified,
+      isAdmin: user.is_admin,
+      createdAt: user.created_at,
+      tenants: tenants.map((t) => ({ id: t.id, slug: t.slug, name: t.name, role: (t as unknown as { role: string }).role })),
+    };
+  }
+
+  @Mutation(() => Message, { description: 'Mails a password-reset link if the address has an account; answers the same either way.' })
+  async forgotPassword(@Arg('input') input: EmailInput, @Ctx() ctx: GqlContext): Promise<Message> {
+    await limitMailRequests(ctx, 'forgot-password');
+    const user = await findUserByEmail(ctx, input.email);
+    if (user) {
+      const token = randomToken(32);
+      const now = ctx.clock.now();
+      await ctx.db.transaction(async (trx) => {
+        const recent = await trx('password_resets')
+          .where('user_id', user.id)
+          .andWhere('created_at', '>', iso(new Date(now.getTime() - RESET_REQUEST_INTERVAL_MS)))
+          .first('id');
+        if (recent) return; // one link a minute per address, silently
+        await trx('password_resets').insert({
+          id: newId(),
+          user_id: user.id,
+          token_hash: sha256Hex(token),
+          created_at: iso(now),
+          expires_at: iso(new Date(now.getTime() + RESET_TOKEN_TTL_MS)),
+        });
+        await ctx.outbox.enqueue(trx, passwordResetMail(user.email, `${ctx.config.publicUrl}/reset-password?token=${token}`));
+      });
+    }
+    return { message: FORGOT_PASSWORD_MESSAGE };
+  }
+
+  @Mutation(() => Message, { description: 'Sets a new password with a reset link token (single use, 30 minutes) and ends every session.' })
+  async resetPassword(@Arg('input') input: ResetPasswordInput, @Ctx() ctx: GqlContext): Promise<Message> {
+    const now = ctx.clock.now();
+    const reset = await ctx.db('password_resets')
+      .where('token_hash', sha256Hex(input.token))
+      .whereNull('used_at')
+      .andWhere('expires_at', '>', iso(now))
+      .first('id', 'user_id');
+    if (!reset) throw new DomainError('INVALID_RESET_TOKEN');
+    const passwordHash = await ctx.passwords.hash(input.newPassword);
+    await ctx.db.transaction(async (trx) => {
+      // Conditional: of two requests with one token, exactly one resets the password.
+      const used = await trx('password_resets').where({ id: reset.id }).whereNull('used_at').update({ used_at: iso(now) });
+      if (used !== 1) throw new DomainError('INVALID_RESET_TOKEN');
+      await trx('password_resets').where({ user_id: reset.user_id }).whereNull('used_at').update({ used_at: iso(now) });
+      await User.query(trx).patch({ password_hash: passwordHash, updated_at: now }).where('id', reset.user_id);
+      await ctx.sessions.revokeAll(trx, 'user', reset.user_id, 'password_reset');
+    });
+    return { message: PASSWORD_RESET_MESSAGE };
+  }
+
+  @Mutation(() => Message, { description: 'Mails a new verification code to an unverified account; answers the same either way.' })
+  async resendVerification(@Arg('input') input: EmailInput, @Ctx() ctx: GqlContext): Promise<Message> {
+    await limitMailRequests(ctx, 'resend-verification');
+    const user = await findUserByEmail(ctx, input.email);
+    if (user && !user.email_verified) {
+      await ctx.db.transaction(async (trx) => {
+        const code = await ctx.codes.issue(trx, 'verify_email', verifySubject(user.id));
+        if (code !== undefined) await ctx.outbox.enqueue(trx, verificationCodeMail(user.email, code));
+      });
+    }
+    return { message: RESEND_VERIFICATION_MESSAGE };
+  }
+
+  @Mutation(() => TokenPair, { description: 'Confirms the address with the mailed code and signs in with a verified token.' })
+  async verifyEmail(@Arg('input') input: VerifyEmailInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
+    const user = await findUserByEmail(ctx, input.email);
+    if (!user || user.email_verified) throw new DomainError('INVALID_CODE');
+    if (!(await ctx.codes.verify(ctx.db, 'verify_email', verifySubject(user.id), input.code))) throw new DomainError('INVALID_CODE');
+    await User.query(ctx.db).patch({ email_verified: true, updated_at: ctx.clock.now() }).where('id', user.id);
+    return startSession(ctx, { id: user.id, email_verified: true });
+  }
+
+  @Authorized(Role.PlatformAdmin)
+  @Mutation(() => Operator, { description: 'Creates a verified platform administrator.' })
+  async createAdmin(@Arg('input') input: CreateAdminInput, @Ctx() ctx: GqlContext): Promise<Operator> {
+    const user = await createUser(ctx, input.email, input.password, { verified: true, admin: true });
+    return { id: user.id, email: user.email, emailVerified: user.email_verified, isAdmin: user.is_admin };
+  }
+}

@@ -1,0 +1,76 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'Operator tokens. The access token lives 30 minutes, the refresh token 30 days.' })
+export class TokenPair {
+  @Field()
+  accessToken!: string;
+
+  @Field()
+  emailVerified!: boolean;
+
+  @Field(() => Int)
+  expiresIn!: number;
+
+  @Field()
+  refreshToken!: string;
+
+  @Field()
+  tokenType!: string;
+}
+
+@ObjectType()
+export class Message {
+  @Field()
+  message!: string;
+}
+
+@ObjectType()
+export class TenantMembership {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  slug!: string;
+
+  @Field()
+  name!: string;
+
+  @Field({ description: 'owner, admin or member' })
+  role!: string;
+}
+
+@ObjectType({ description: 'The signed-in operator.' })
+export class Me {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  email!: string;
+
+  @Field()
+  emailVerified!: boolean;
+
+  @Field()
+  isAdmin!: boolean;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field(() => [TenantMembership])
+  tenants!: TenantMembership[];
+}
+
+@ObjectType()
+export class Operator {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  email!: string;
+
+  @Field()
+  emailVerified!: boolean;
+
+  @Field()
+  isAdmin!: boolean;
+}

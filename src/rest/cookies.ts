@@ -1,0 +1,30 @@
+import type { FastifyReply } from 'fastify';
+import type { GqlContext } from '../graphql/context';
+import { deleteCookieHeader, setCookieHeader } from '../lib/cookies';
+import type { CookieChange, CookieFamily } from './route';
+
+/** CONTRACT section 3: names and paths of the two cookie pairs. */
+export const COOKIE_NAMES: Record<CookieFamily, { access: [string, string]; refresh: [string, string] }> = {
+  operator: { access: ['access_token', '/'], refresh: ['refresh_token', '/auth'] },
+  portal: { access: ['portal_access_token', '/'], refresh: ['portal_refresh_token', '/v1'] },
+};
+
+export function refreshCookieName(family: CookieFamily): string {
+  return COOKIE_NAMES[family].refresh[0];
+}
+
+/** Sets or clears a family's cookies on a legacy response (Starlette's exact format). */
+export function applyCookies(reply: FastifyReply, change: CookieChange, ctx: GqlContext): void {
+  const { access, refresh } = COOKIE_NAMES[change.family];
+  const secure = ctx.config.auth.cookieSecure;
+  if ('clear' in change) {
+    const now = ctx.clock.now();
+    reply.header('set-cookie', [deleteCookieHeader(access[0], access[1], secure, now), deleteCookieHeader(refresh[0], refresh[1], secure, now)]);
+    return;
+  }
+  const refreshMaxAge = change.family === 'operator' ? ctx.config.auth.operatorRefreshTtlSeconds : ctx.config.auth.customerRefreshTtlSeconds;
+  reply.header('set-cookie', [
+    setCookieHeader({ name: access[0], value: change.set.accessToken, path: access[1], maxAgeSeconds: change.set.accessMaxAge, secure }),
+    setCookieHeader({ name: refresh[0], value: change.set.refreshToken, path: refresh[1], maxAgeSeconds: refreshMaxAge, secure }),
+  ]);
+}

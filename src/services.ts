@@ -1,0 +1,32 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config';
+import type { Db } from './db/knex';
+import type { GqlContext, Services } from './graphql/context';
+import type { Clock } from './lib/clock';
+import { JwtService } from './lib/jwt';
+import { MailOutbox } from './lib/mail/outbox';
+import { OneTimeCodes } from './lib/one-time-codes';
+import { PasswordHasher } from './lib/passwords';
+import { MemoryRateLimiter, type RateLimiter } from './lib/rate-limit';
+import { SessionStore } from './lib/sessions';
+
+/** The long-lived services of one process, shared by the server, the bridge and the CLI. */
+export function createServices(config: Config, db: Db, clock: Clock, log: FastifyBaseLogger, limiter?: RateLimiter): Services {
+  return {
+    config,
+    db,
+    clock,
+    log,
+    outbox: new MailOutbox(clock),
+    jwt: new JwtService(config.auth.jwt, clock),
+    sessions: new SessionStore(db, clock),
+    codes: new OneTimeCodes(config.auth.codeKey, clock),
+    passwords: new PasswordHasher(config.auth.argon2),
+    limiter: limiter ?? new MemoryRateLimiter(clock),
+  };
+}
+
+/** The context of the platform itself (the CLI): every operation is allowed. */
+export function systemContext(services: Services, requestId = 'cli'): GqlContext {
+  return { ...services, requestId, ip: '127.0.0.1', credentials: { cookies: {} }, principal: { kind: 'system' } };
+}
