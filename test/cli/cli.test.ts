@@ -70,6 +70,28 @@ describe(`hydracore CLI (${engine})`, () => {
     expect(missingTenant).toMatchObject({ code: 1, err: 'TENANT_NOT_FOUND: Tenant not found\n' });
   });
 
+  it('creates a verified platform admin who can then administer over /graphql', async () => {
+    const created = await hydracore(t, 'admin', 'create', '--email', 'Root@Example.com', '--password', 'a long admin passphrase');
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.out).createAdmin).toMatchObject({ email: 'Root@example.com', emailVerified: true, isAdmin: true });
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: 'root@example.com', password: 'a long admin passphrase' },
+    });
+    const token = login.json().access_token as string;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { query: 'mutation { createTenant(input: { slug: "by-admin", name: "By Admin" }) { slug } }' },
+    });
+    expect(res.json()).toEqual({ data: { createTenant: { slug: 'by-admin' } } });
+    const weak = await hydracore(t, 'admin', 'create', '--email', 'weak@example.com', '--password', 'password1');
+    expect(weak.code).toBe(1);
+    expect(weak.err).toContain('This password is too common');
+  });
+
   it('explains its usage', async () => {
     expect((await hydracore(t, '--help')).code).toBe(0);
     const unknown = await hydracore(t, 'frobnicate');
