@@ -61,6 +61,20 @@ describe(`register, login and token (${engine})`, () => {
     });
   });
 
+  it('marks cookies Secure when COOKIE_SECURE is on (the production default)', async () => {
+    const secure = await startTestApp({ COOKIE_SECURE: 'true' });
+    try {
+      const res = await post(secure, '/auth/register', { email: 'secure@example.com', password: PASSWORD });
+      const pair = res.json();
+      expect(setCookies(res)).toEqual([
+        `access_token=${pair.access_token}; HttpOnly; Max-Age=1800; Path=/; SameSite=lax; Secure`,
+        `refresh_token=${pair.refresh_token}; HttpOnly; Max-Age=2592000; Path=/auth; SameSite=lax; Secure`,
+      ]);
+    } finally {
+      await secure.close();
+    }
+  });
+
   describe('POST /auth/login', () => {
     beforeAll(async () => {
       await registerOperator(t, 'carol@example.com');
@@ -127,6 +141,13 @@ describe(`register, login and token (${engine})`, () => {
       expect(res.statusCode).toBe(401);
       expect(res.body).toBe('{"detail":"Not authenticated"}');
       expect(res.headers['www-authenticate']).toBe('Basic');
+    });
+
+    it('is the `token` mutation over GraphQL (credentials as arguments)', async () => {
+      const ok = await graphql(t, 'mutation($i: TokenCredentialsInput!) { token(input: $i) { tokenType expiresIn } }', { i: { email: 'carol@example.com', password: PASSWORD } });
+      expect(ok.data?.token).toEqual({ tokenType: 'bearer', expiresIn: 1800 });
+      const bad = await graphql(t, 'mutation($i: TokenCredentialsInput!) { token(input: $i) { tokenType } }', { i: { email: 'carol@example.com', password: 'x' } });
+      expect(bad.errors?.[0].extensions.code).toBe('INVALID_CREDENTIALS');
     });
 
     it('answers 401 Invalid email or password for wrong credentials', async () => {
