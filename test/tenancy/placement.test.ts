@@ -51,6 +51,16 @@ describe(`shared-node placement (${engine})`, () => {
     expect((first as { createInstance: { slug: string } }).createInstance.slug).toBe('shop');
     expect((second as { createInstance: { slug: string } }).createInstance.slug).toMatch(/^shop-[0-9a-f]{6}$/);
     expect(await t.db('shared_nodes').where({ hostname: 'o2.example.com' }).first('capacity', 'used')).toEqual({ capacity: 5, used: expect.any(Number) });
-    await expect(t.db('shared_nodes').where({ hostname: 'o2.example.com' }).update({ used: 6 })).rejects.toThrow(/CHECK|check constraint/);
+    let failure: unknown;
+    try {
+      await t.db('shared_nodes').where({ hostname: 'o2.example.com' }).update({ used: 6 });
+    } catch (error) {
+      failure = error;
+    }
+    if (!failure) {
+      const ddl = engine === 'sqlite' ? await t.db.raw("select sql from sqlite_master where name = 'shared_nodes'") : [];
+      throw new Error(`capacity not enforced: ${JSON.stringify(ddl)} ${JSON.stringify(await t.db('shared_nodes').select())}`);
+    }
+    expect(String(failure)).toMatch(/CHECK|check constraint/);
   });
 });
