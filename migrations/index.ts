@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as tenancy from './20261121000100_tenancy';
 import * as mailOutbox from './20261121000200_mail_outbox';
 import * as operatorAccounts from './20261121000300_operator_accounts';
+import * as customers from './20261121000400_customers';
 
 /**
  * The migrations in the order they apply. Listed explicitly (rather than read from the
@@ -12,6 +13,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261121000100_tenancy', tenancy],
   ['20261121000200_mail_outbox', mailOutbox],
   ['20261121000300_operator_accounts', operatorAccounts],
+  ['20261121000400_customers', customers],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {

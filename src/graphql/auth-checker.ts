@@ -11,9 +11,12 @@ export enum Role {
   VerifiedOperator = 'VERIFIED_OPERATOR',
   /** Platform administration (tenancy setup). */
   PlatformAdmin = 'PLATFORM_ADMIN',
+  /** A signed-in customer of a tenant (portal token). */
+  Customer = 'CUSTOMER',
 }
 
 export type OperatorPrincipal = Extract<Principal, { kind: 'operator' }>;
+export type CustomerPrincipal = Extract<Principal, { kind: 'customer' }>;
 
 /**
  * The one place that decides who may run an `@Authorized` operation, used by type-graphql
@@ -22,9 +25,10 @@ export type OperatorPrincipal = Extract<Principal, { kind: 'operator' }>;
  * 403 `Email not verified`. Missing role: 403 `Not enough permissions`.
  */
 export async function authorize(ctx: GqlContext, roles: readonly string[]): Promise<Principal> {
-  const principal = await authenticate(ctx);
+  const principal = await authenticate(ctx, roles.includes(Role.Customer) ? 'customer' : 'operator');
   if (principal.kind === 'system') return principal;
   if (principal.kind === 'anonymous') throw new DomainError('NOT_AUTHENTICATED');
+  if (principal.kind === 'customer') return principal;
   if (roles.includes(Role.Operator)) return principal;
   if (!principal.emailVerified) throw new DomainError('EMAIL_NOT_VERIFIED');
   if (roles.includes(Role.PlatformAdmin) && !principal.isAdmin) throw new DomainError('FORBIDDEN');

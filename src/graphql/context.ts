@@ -14,11 +14,12 @@ export type Principal =
   | { kind: 'anonymous' }
   /** The platform itself: the `hydracore` CLI running on the server's own database. */
   | { kind: 'system' }
-  | { kind: 'operator'; userId: string; sessionId: string; emailVerified: boolean; isAdmin: boolean };
+  | { kind: 'operator'; userId: string; sessionId: string; emailVerified: boolean; isAdmin: boolean }
+  | { kind: 'customer'; customerId: string; tenantId: string; sessionId: string };
 
 /** Credentials a request carried, not yet checked (see graphql/authenticate.ts). */
 export interface Credentials {
-  /** From `Authorization: Bearer`, or else the access-token cookie. */
+  /** The token of an `Authorization: Bearer` header; it wins over any cookie. */
   bearer?: string;
   /** The request's cookies (refresh tokens are read from them when a body leaves them out). */
   cookies: Record<string, string>;

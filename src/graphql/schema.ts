@@ -3,12 +3,14 @@ import { buildSchemaSync, type NonEmptyArray, type ValidatorFn } from 'type-grap
 import { VALIDATION_ERROR_CODE } from '../lib/errors';
 import { toPlainJson } from '../rest/python-json';
 import { AuthResolver } from '../modules/auth/auth.resolver';
+import { CustomerAdminResolver } from '../modules/customers/customer-admin.resolver';
+import { CustomerAuthResolver } from '../modules/customers/customer-auth.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
 import { inputModelFor, isInputClass, validateInputObject } from '../validation/input-model';
 import { issueToPy } from '../validation/issues';
 import { authChecker } from './auth-checker';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, TenancyResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, CustomerAuthResolver, CustomerAdminResolver, TenancyResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules, so

@@ -34,6 +34,12 @@ export const ERRORS = {
   NODE_HOSTNAME_TAKEN: { status: 409, detail: 'A shared node with this hostname already exists' },
   NO_CAPACITY: { status: 503, detail: 'No shared hosting capacity available' },
   SITE_SLUG_TAKEN: { status: 409, detail: 'Site slug already taken' },
+  USER_NOT_FOUND: { status: 404, detail: 'User not found' },
+  // Customers
+  UNKNOWN_PLAN: { status: 400, detail: 'Unknown plan' },
+  CUSTOMER_EXISTS: { status: 409, detail: 'An account with this email already exists' },
+  CUSTOMER_NOT_FOUND: { status: 404, detail: 'Customer not found' },
+  INSTANCE_NOT_FOUND: { status: 404, detail: 'Instance not found' },
 } as const satisfies Record<string, { status: number; detail: string; headers?: Record<string, string> }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,10 +1,13 @@
 import { EmailInput, LoginInput, RefreshInput, RegisterInput, ResetPasswordInput, VerifyEmailInput } from '../modules/auth/auth.inputs';
+import { CustomerCodeInput, CustomerLoginInput, CustomerRefreshInput, SignupInput } from '../modules/customers/customer.inputs';
 import { pyDatetime } from './python-json';
 import { ok, type CookieFamily, type LegacyResponse, type LegacyRoute, type RequestParts } from './route';
 import { refreshCookieName } from './cookies';
 
-/** Legacy TokenPair keys, in the legacy order (CONTRACT section 4). */
+/** Legacy TokenPair and CustomerTokens keys, in the legacy order (CONTRACT section 4). */
 const TOKEN_PAIR = 'access_token: accessToken email_verified: emailVerified expires_in: expiresIn refresh_token: refreshToken token_type: tokenType';
+const CUSTOMER_TOKENS =
+  'access_token: accessToken customer_id: customerId expires_in: expiresIn refresh_token: refreshToken tenant_id: tenantId token_type: tokenType';
 
 interface TokenPairData {
   access_token: string;
@@ -151,7 +154,77 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     respond: (data) => ok(data.token),
     errors: { 401: 'INVALID_CREDENTIALS', 429: 'RATE_LIMITED' },
   },
+  // --- Customer auth --------------------------------------------------------------------------
+  {
+    method: 'POST',
+    path: '/v1/customer-auth/login',
+    tag: 'Customer auth',
+    summary: 'Customer Login',
+    description: 'Mail a 6-digit login code to an active customer of the tenant. Always answers {}.',
+    body: CustomerLoginInput,
+    operation: 'mutation CustomerLogin($input: CustomerLoginInput!) { customerLogin(input: $input) }',
+    variables: ({ body }) => ({ input: body }),
+    respond: () => ok({}),
+    errors: { 429: 'RATE_LIMITED' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/customer-auth/verify',
+    tag: 'Customer auth',
+    summary: 'Customer Verify',
+    description: 'Verify a login code; answers portal tokens and sets the portal cookies.',
+    body: CustomerCodeInput,
+    operation: `mutation CustomerVerify($input: CustomerCodeInput!) { customerVerify(input: $input) { ${CUSTOMER_TOKENS} } }`,
+    variables: ({ body }) => ({ input: body }),
+    respond: tokensWithCookies('customerVerify', 'portal'),
+    errors: { 400: 'INVALID_CODE' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/customer-auth/token',
+    tag: 'Customer auth',
+    summary: 'Customer Token',
+    description: 'Verify a login code; answers portal tokens and never sets cookies.',
+    body: CustomerCodeInput,
+    operation: `mutation CustomerToken($input: CustomerCodeInput!) { customerVerify(input: $input) { ${CUSTOMER_TOKENS} } }`,
+    variables: ({ body }) => ({ input: body }),
+    respond: (data) => ok(data.customerVerify),
+    errors: { 400: 'INVALID_CODE' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/customer-auth/refresh',
+    tag: 'Customer auth',
+    summary: 'Customer Refresh',
+    body: CustomerRefreshInput,
+    operation: `mutation CustomerRefresh($input: CustomerRefreshInput!) { customerRefresh(input: $input) { ${CUSTOMER_TOKENS} } }`,
+    variables: refreshTokenFrom('portal'),
+    respond: tokensWithCookies('customerRefresh', 'portal'),
+    errors: { 401: 'INVALID_REFRESH_TOKEN' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/customer-auth/logout',
+    tag: 'Customer auth',
+    summary: 'Customer Logout',
+    body: CustomerRefreshInput,
+    operation: 'mutation CustomerLogout($input: CustomerRefreshInput!) { customerLogout(input: $input) }',
+    variables: refreshTokenFrom('portal'),
+    respond: () => ({ status: 204, cookies: { family: 'portal', clear: true } }),
+  },
   // --- Customer signup ------------------------------------------------------------------------
+  {
+    method: 'POST',
+    path: '/v1/public/signup',
+    tag: 'Customer signup',
+    summary: 'Create Signup',
+    description: 'Create a new customer account and auto-place on a shared node. Sends a verification code.',
+    body: SignupInput,
+    operation: 'mutation Signup($input: SignupInput!) { signup(input: $input) { customer_id: customerId message site_url: siteUrl } }',
+    variables: ({ body }) => ({ input: body }),
+    respond: (data) => ok(data.signup),
+    errors: { 400: 'UNKNOWN_PLAN', 404: 'TENANT_NOT_FOUND', 409: 'CUSTOMER_EXISTS', 503: 'NO_CAPACITY' },
+  },
   {
     method: 'GET',
     path: '/v1/public/signup/plans/{tenant_slug}',
@@ -166,6 +239,18 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     variables: ({ path }) => ({ tenantSlug: path.tenant_slug }),
     respond: (data) => ok(data.publicPlans),
     errors: { 404: 'TENANT_NOT_FOUND' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/public/signup/verify',
+    tag: 'Customer signup',
+    summary: 'Verify Signup',
+    description: 'Verify the signup code: the customer becomes active; answers portal tokens and sets the portal cookies.',
+    body: CustomerCodeInput,
+    operation: `mutation SignupVerify($input: CustomerCodeInput!) { signupVerify(input: $input) { ${CUSTOMER_TOKENS} } }`,
+    variables: ({ body }) => ({ input: body }),
+    respond: tokensWithCookies('signupVerify', 'portal'),
+    errors: { 400: 'INVALID_CODE' },
   },
 ];
 

@@ -8,6 +8,7 @@ import { newId } from '../../lib/ids';
 import { randomToken, sha256Hex } from '../../lib/secrets';
 import type { IssuedRefresh } from '../../lib/sessions';
 import { Tenant } from '../tenancy/tenancy.model';
+import { limitMailRequests } from './auth.limits';
 import { verificationCodeMail, passwordResetMail } from './auth.mail';
 import { User } from './auth.model';
 import {
@@ -56,13 +57,6 @@ function tokenPair(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>, i
 async function startSession(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>): Promise<TokenPair> {
   const issued = await ctx.sessions.start(ctx.db, 'user', user.id, ctx.config.auth.operatorRefreshTtlSeconds);
   return tokenPair(ctx, user, issued);
-}
-
-/** Per-client-IP limit on the endpoints that send mail on demand. */
-async function limitMailRequests(ctx: GqlContext, action: string): Promise<void> {
-  const { mailRequestsPerIp, mailRequestWindowSeconds } = ctx.config.auth;
-  const decision = await ctx.limiter.consume(`${action}:ip:${ctx.ip}`, mailRequestsPerIp, mailRequestWindowSeconds);
-  if (!decision.allowed) throw new DomainError('RATE_LIMITED', { retryAfter: decision.retryAfterSeconds });
 }
 
 /**
@@ -152,7 +146,7 @@ export class AuthResolver {
       await ctx.sessions.revokeByToken(input.refreshToken, 'user');
       return true;
     }
-    const principal = await authenticate(ctx).catch(() => undefined);
+    const principal = await authenticate(ctx, 'operator').catch(() => undefined);
     if (principal?.kind === 'operator') await ctx.sessions.revokeSession(principal.sessionId, 'logout');
     return true;
   }

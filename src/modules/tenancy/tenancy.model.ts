@@ -56,6 +56,7 @@ export class Instance extends BaseModel {
   id!: string;
   tenant_id!: string;
   node_id!: string;
+  customer_id!: string | null;
   slug!: string;
   status!: 'active' | 'suspended';
   created_at!: Date;

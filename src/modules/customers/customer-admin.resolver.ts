@@ -1,0 +1,151 @@
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Role } from '../../graphql/auth-checker';
+import type { GqlContext } from '../../graphql/context';
+import { scopeToTenants } from '../../db/tenant-scope';
+import { isUniqueViolation } from '../../db/errors';
+import { DomainError } from '../../lib/errors';
+import { parseUuid } from '../../rest/uuid';
+import { User } from '../auth/auth.model';
+import { Instance, Plan, Tenant } from '../tenancy/tenancy.model';
+import { siteUrl } from '../tenancy/tenancy.resolver';
+import { CustomerListInput, MemberInput } from './customer.inputs';
+import { Customer } from './customer.model';
+import { CustomerPage, CustomerType, Membership } from './customer.types';
+
+const MEMBER_ROLES = ['owner', 'admin', 'member'];
+
+/** A tenant within the caller's reach, or `Tenant not found` (never "forbidden": no probing). */
+async function administeredTenant(ctx: GqlContext, slug: string): Promise<Tenant> {
+  const query = Tenant.query(ctx.db).where('slug', slug);
+  await scopeToTenants(ctx, query, 'tenants.id');
+  const tenant = await query.first();
+  if (!tenant) throw new DomainError('TENANT_NOT_FOUND');
+  return tenant;
+}
+
+/** A customer within the caller's reach, or `Customer not found`. */
+async function administeredCustomer(ctx: GqlContext, id: string): Promise<Customer> {
+  const parsed = parseUuid(id);
+  if (!parsed.ok) throw new DomainError('CUSTOMER_NOT_FOUND');
+  const query = Customer.query(ctx.db).where('customers.id', parsed.value);
+  await scopeToTenants(ctx, query, 'customers.tenant_id');
+  const customer = await query.first();
+  if (!customer) throw new DomainError('CUSTOMER_NOT_FOUND');
+  return customer;
+}
+
+async function describe(ctx: GqlContext, customers: Customer[]): Promise<CustomerType[]> {
+  if (customers.length === 0) return [];
+  const ids = customers.map((c) => c.id);
+  const sites: Array<{ customer_id: string; slug: string; base_domain: string }> = await ctx
+    .db('instances')
+    .join('shared_nodes', 'shared_nodes.id', 'instances.node_id')
+    .whereIn('instances.customer_id', ids)
+    .select('instances.customer_id', 'instances.slug', 'shared_nodes.base_domain');
+  const plans = await Plan.query(ctx.db).whereIn('id', [...new Set(customers.map((c) => c.plan_id))]).select('id', 'name');
+  return customers.map((c) => {
+    const site = sites.find((s) => s.customer_id === c.id);
+    return {
+      id: c.id,
+      tenantId: c.tenant_id,
+      email: c.email,
+      companyName: c.company_name,
+      plan: plans.find((p) => p.id === c.plan_id)?.name ?? '',
+      status: c.status,
+      siteUrl: site ? siteUrl(site.slug, site.base_domain) : undefined,
+      createdAt: c.created_at,
+    };
+  });
+}
+
+/** Cursor = the last row's (created_at, id), opaque to clients. */
+const encodeCursor = (c: Customer) => Buffer.from(`${c.created_at.toISOString()}|${c.id}`).toString('base64url');
+function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  return createdAt && id && !Number.isNaN(Date.parse(createdAt)) ? { createdAt, id } : undefined;
+}
+
+@Resolver()
+export class CustomerAdminResolver {
+  @Authorized(Role.VerifiedOperator)
+  @Query(() => CustomerPage, { description: "A tenant's customers, newest first, a page at a time." })
+  async customers(@Arg('input') input: CustomerListInput, @Ctx() ctx: GqlContext): Promise<CustomerPage> {
+    const tenant = await administeredTenant(ctx, input.tenantSlug);
+    const query = Customer.query(ctx.db).where('tenant_id', tenant.id).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(input.first + 1);
+    if (input.status !== undefined) query.where('status', input.status);
+    if (input.after !== undefined) {
+      const cursor = decodeCursor(input.after);
+      if (cursor) {
+        const createdAt = new Date(cursor.createdAt).toISOString();
+        query.where((q) => q.where('created_at', '<', createdAt).orWhere((q2) => q2.where('created_at', createdAt).where('id', '<', cursor.id)));
+      }
+    }
+    const rows = await query;
+    const page = rows.slice(0, input.first);
+    return {
+      nodes: await describe(ctx, page),
+      endCursor: page.length > 0 ? encodeCursor(page[page.length - 1]) : undefined,
+      hasNextPage: rows.length > input.first,
+    };
+  }
+
+  @Authorized(Role.VerifiedOperator)
+  @Query(() => CustomerType, { description: 'A customer of a tenant the caller administers.' })
+  async customer(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<CustomerType> {
+    const [described] = await describe(ctx, [await administeredCustomer(ctx, id)]);
+    return described;
+  }
+
+  @Authorized(Role.VerifiedOperator)
+  @Mutation(() => CustomerType, { description: 'Suspends a customer: no more codes, refresh fails, sessions end.' })
+  async suspendCustomer(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<CustomerType> {
+    const customer = await administeredCustomer(ctx, id);
+    await ctx.db.transaction(async (trx) => {
+      await Customer.query(trx).patch({ status: 'suspended', updated_at: ctx.clock.now() }).where('id', customer.id);
+      await ctx.sessions.revokeAll(trx, 'customer', customer.id, 'suspended');
+    });
+    const [described] = await describe(ctx, [{ ...customer, status: 'suspended' } as Customer]);
+    return described;
+  }
+
+  @Authorized(Role.VerifiedOperator)
+  @Query(() => [Membership], { description: "A tenant's members." })
+  async members(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<Membership[]> {
+    const tenant = await administeredTenant(ctx, tenantSlug);
+    const rows: Array<{ user_id: string; email: string; role: string }> = await ctx
+      .db('tenant_members')
+      .join('users', 'users.id', 'tenant_members.user_id')
+      .where('tenant_members.tenant_id', tenant.id)
+      .orderBy('users.email_lower')
+      .select('tenant_members.user_id', 'users.email', 'tenant_members.role');
+    return rows.map((r) => ({ userId: r.user_id, email: r.email, role: r.role }));
+  }
+
+  @Authorized(Role.VerifiedOperator)
+  @Mutation(() => Membership, { description: 'Adds an operator to a tenant (or changes their role).' })
+  async setMember(@Arg('input') input: MemberInput, @Ctx() ctx: GqlContext): Promise<Membership> {
+    if (!MEMBER_ROLES.includes(input.role)) throw new DomainError('FORBIDDEN');
+    const tenant = await administeredTenant(ctx, input.tenantSlug);
+    const user = await User.query(ctx.db).findOne({ email_lower: input.email.toLowerCase() });
+    if (!user) throw new DomainError('USER_NOT_FOUND');
+    try {
+      await ctx.db('tenant_members').insert({ tenant_id: tenant.id, user_id: user.id, role: input.role, created_at: ctx.clock.now().toISOString() });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      await ctx.db('tenant_members').where({ tenant_id: tenant.id, user_id: user.id }).update({ role: input.role });
+    }
+    return { userId: user.id, email: user.email, role: input.role };
+  }
+
+  @Authorized(Role.VerifiedOperator)
+  @Query(() => [String], { description: "The site URLs of a tenant's instances." })
+  async instanceSites(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<string[]> {
+    const tenant = await administeredTenant(ctx, tenantSlug);
+    const rows: Array<{ slug: string; base_domain: string }> = await Instance.query(ctx.db)
+      .join('shared_nodes', 'shared_nodes.id', 'instances.node_id')
+      .where('instances.tenant_id', tenant.id)
+      .orderBy('instances.slug')
+      .select('instances.slug', 'shared_nodes.base_domain') as unknown as Array<{ slug: string; base_domain: string }>;
+    return rows.map((r) => siteUrl(r.slug, r.base_domain));
+  }
+}

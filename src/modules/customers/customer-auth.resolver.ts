@@ -1,0 +1,205 @@
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Role, type CustomerPrincipal } from '../../graphql/auth-checker';
+import { authenticate, CUSTOMER_TOKEN_TYPE } from '../../graphql/authenticate';
+import type { GqlContext } from '../../graphql/context';
+import { isUniqueViolation } from '../../db/errors';
+import { DomainError } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import type { CodePurpose } from '../../lib/one-time-codes';
+import type { IssuedRefresh } from '../../lib/sessions';
+import { limitMailRequests } from '../auth/auth.limits';
+import { freeSiteSlug, slugify, takeNodeSlot } from '../tenancy/placement';
+import { Instance, Plan, SharedNode, Tenant } from '../tenancy/tenancy.model';
+import { siteUrl } from '../tenancy/tenancy.resolver';
+import { customerCodeMail } from './customer.mail';
+import { CustomerCodeInput, CustomerLoginInput, CustomerRefreshInput, SignupInput } from './customer.inputs';
+import { Customer } from './customer.model';
+import { CustomerTokens, CustomerType, SignupResult } from './customer.types';
+
+/** CONTRACT section 3: customer access tokens live 60 minutes. */
+export const CUSTOMER_ACCESS_TTL_SECONDS = 3600;
+export const SIGNUP_MESSAGE = 'Check your email to get started';
+
+const customerSubject = (customerId: string) => `customer:${customerId}`;
+
+async function tenantBySlug(ctx: GqlContext, slug: string): Promise<Tenant | undefined> {
+  return Tenant.query(ctx.db).findOne({ slug });
+}
+
+async function customerByEmail(ctx: GqlContext, tenantId: string, email: string): Promise<Customer | undefined> {
+  return Customer.query(ctx.db).findOne({ tenant_id: tenantId, email_lower: email.toLowerCase() });
+}
+
+async function siteUrlOf(ctx: GqlContext, customerId: string): Promise<string> {
+  const row = await Instance.query(ctx.db)
+    .join('shared_nodes', 'shared_nodes.id', 'instances.node_id')
+    .where('instances.customer_id', customerId)
+    .select('instances.slug', 'shared_nodes.base_domain')
+    .first();
+  const site = row as unknown as { slug: string; base_domain: string } | undefined;
+  return site ? siteUrl(site.slug, site.base_domain) : '';
+}
+
+function customerTokens(ctx: GqlContext, customer: Pick<Customer, 'id' | 'tenant_id'>, issued: IssuedRefresh): CustomerTokens {
+  const accessToken = ctx.jwt.sign(
+    { sub: customer.id, tid: customer.tenant_id, typ: CUSTOMER_TOKEN_TYPE, jti: newId(), sid: issued.sessionId },
+    CUSTOMER_ACCESS_TTL_SECONDS,
+  );
+  return {
+    accessToken,
+    customerId: customer.id,
+    expiresIn: CUSTOMER_ACCESS_TTL_SECONDS,
+    refreshToken: issued.refreshToken,
+    tenantId: customer.tenant_id,
+    tokenType: 'bearer',
+  };
+}
+
+/** Mails a fresh code (at most one a minute per customer, silently) in one transaction. */
+async function mailCode(ctx: GqlContext, customer: Customer, purpose: CodePurpose): Promise<void> {
+  await ctx.db.transaction(async (trx) => {
+    const code = await ctx.codes.issue(trx, purpose, customerSubject(customer.id));
+    if (code !== undefined) await ctx.outbox.enqueue(trx, customerCodeMail(customer.email, code, purpose));
+  });
+}
+
+/**
+ * A code for a tenant's customer: wrong, expired, burned, unknown tenant or unknown address
+ * are one answer, 400 `Invalid or expired code`.
+ */
+async function customerByCode(ctx: GqlContext, input: CustomerCodeInput, purpose: CodePurpose, status: Customer['status']): Promise<Customer> {
+  const tenant = await tenantBySlug(ctx, input.tenantSlug);
+  const customer = tenant && (await customerByEmail(ctx, tenant.id, input.email));
+  if (!customer || customer.status !== status) throw new DomainError('INVALID_CODE');
+  if (!(await ctx.codes.verify(ctx.db, purpose, customerSubject(customer.id), input.code))) throw new DomainError('INVALID_CODE');
+  return customer;
+}
+
+async function startCustomerSession(ctx: GqlContext, customer: Customer): Promise<CustomerTokens> {
+  const issued = await ctx.sessions.start(ctx.db, 'customer', customer.id, ctx.config.auth.customerRefreshTtlSeconds);
+  return customerTokens(ctx, customer, issued);
+}
+
+/**
+ * The placement of a new customer, all or nothing: the pending customer, a slot on the
+ * emptiest shared node (tenant's first, then the global pool), the site, the verification
+ * code and its mail commit together, or nothing is left behind (e.g. no capacity: 503).
+ */
+async function createPendingCustomer(ctx: GqlContext, tenant: Tenant, plan: Plan, input: SignupInput): Promise<SignupResult> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction(async (trx) => {
+    const customer = await Customer.query(trx).insertAndFetch({
+      id: newId(),
+      tenant_id: tenant.id,
+      email: input.email,
+      email_lower: input.email.toLowerCase(),
+      company_name: input.companyName,
+      plan_id: plan.id,
+      status: 'pending',
+      created_at: now,
+      updated_at: now,
+      activated_at: null,
+    });
+    const node: SharedNode = await takeNodeSlot(trx, tenant.id);
+    const slug = await freeSiteSlug(trx, slugify(input.companyName));
+    await Instance.query(trx).insert({ id: newId(), tenant_id: tenant.id, node_id: node.id, customer_id: customer.id, slug, status: 'active', created_at: now });
+    const code = await ctx.codes.issue(trx, 'signup_verify', customerSubject(customer.id));
+    if (code !== undefined) await ctx.outbox.enqueue(trx, customerCodeMail(customer.email, code, 'signup_verify'));
+    return { customerId: customer.id, message: SIGNUP_MESSAGE, siteUrl: siteUrl(slug, node.base_domain) };
+  });
+}
+
+@Resolver()
+export class CustomerAuthResolver {
+  @Mutation(() => SignupResult, { description: 'Public signup: a pending customer placed on a shared node; mails a code.' })
+  async signup(@Arg('input') input: SignupInput, @Ctx() ctx: GqlContext): Promise<SignupResult> {
+    const tenant = await tenantBySlug(ctx, input.tenantSlug);
+    if (!tenant) throw new DomainError('TENANT_NOT_FOUND');
+    const plan = await Plan.query(ctx.db).findOne({ tenant_id: tenant.id, name: input.plan, active: true });
+    if (!plan) throw new DomainError('UNKNOWN_PLAN');
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const existing = await customerByEmail(ctx, tenant.id, input.email);
+      if (existing) {
+        if (existing.status !== 'pending') throw new DomainError('CUSTOMER_EXISTS');
+        // Signing up again while pending re-sends a code and answers the same: no second placement.
+        await mailCode(ctx, existing, 'signup_verify');
+        return { customerId: existing.id, message: SIGNUP_MESSAGE, siteUrl: await siteUrlOf(ctx, existing.id) };
+      }
+      try {
+        return await createPendingCustomer(ctx, tenant, plan, input);
+      } catch (error) {
+        // The same address signed up concurrently: answer as for a pending customer.
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    throw new DomainError('CUSTOMER_EXISTS');
+  }
+
+  @Mutation(() => CustomerTokens, { description: 'Confirms a signup with the mailed code: the customer becomes active and is signed in.' })
+  async signupVerify(@Arg('input') input: CustomerCodeInput, @Ctx() ctx: GqlContext): Promise<CustomerTokens> {
+    const customer = await customerByCode(ctx, input, 'signup_verify', 'pending');
+    const now = ctx.clock.now();
+    const activated = await Customer.query(ctx.db).patch({ status: 'active', activated_at: now, updated_at: now }).where({ id: customer.id, status: 'pending' });
+    if (activated !== 1) throw new DomainError('INVALID_CODE');
+    return startCustomerSession(ctx, customer);
+  }
+
+  @Mutation(() => Boolean, { description: 'Mails a login code to an active customer of the tenant. Answers the same for anyone.' })
+  async customerLogin(@Arg('input') input: CustomerLoginInput, @Ctx() ctx: GqlContext): Promise<boolean> {
+    await limitMailRequests(ctx, 'customer-login');
+    const tenant = await tenantBySlug(ctx, input.tenantSlug);
+    const customer = tenant && (await customerByEmail(ctx, tenant.id, input.email));
+    if (customer?.status === 'active') await mailCode(ctx, customer, 'customer_login');
+    return true;
+  }
+
+  @Mutation(() => CustomerTokens, { description: 'Signs a customer in with the mailed login code.' })
+  async customerVerify(@Arg('input') input: CustomerCodeInput, @Ctx() ctx: GqlContext): Promise<CustomerTokens> {
+    return startCustomerSession(ctx, await customerByCode(ctx, input, 'customer_login', 'active'));
+  }
+
+  @Mutation(() => CustomerTokens, { description: 'Rotates a customer refresh token (same grace and reuse rules as operators).' })
+  async customerRefresh(@Arg('input') input: CustomerRefreshInput, @Ctx() ctx: GqlContext): Promise<CustomerTokens> {
+    const rotated = await ctx.sessions.rotate(input.refreshToken, 'customer', ctx.config.auth.customerRefreshTtlSeconds);
+    if (!rotated.ok) {
+      if (rotated.reason === 'reused') ctx.log.warn({ requestId: ctx.requestId }, 'customer refresh token reuse detected: session revoked');
+      throw new DomainError('INVALID_REFRESH_TOKEN');
+    }
+    const customer = await Customer.query(ctx.db).findById(rotated.issued.subjectId);
+    if (!customer || customer.status !== 'active') {
+      await ctx.sessions.revokeSession(rotated.issued.sessionId, 'customer_inactive');
+      throw new DomainError('INVALID_REFRESH_TOKEN');
+    }
+    return customerTokens(ctx, customer, rotated.issued);
+  }
+
+  @Mutation(() => Boolean, { description: 'Ends the customer session of the refresh token (or access token). Never fails.' })
+  async customerLogout(@Arg('input') input: CustomerRefreshInput, @Ctx() ctx: GqlContext): Promise<boolean> {
+    if (input.refreshToken !== '') {
+      await ctx.sessions.revokeByToken(input.refreshToken, 'customer');
+      return true;
+    }
+    const principal = await authenticate(ctx, 'customer').catch(() => undefined);
+    if (principal?.kind === 'customer') await ctx.sessions.revokeSession(principal.sessionId, 'logout');
+    return true;
+  }
+
+  @Authorized(Role.Customer)
+  @Query(() => CustomerType, { description: 'The signed-in customer (portal token) and their site.' })
+  async portalMe(@Ctx() ctx: GqlContext): Promise<CustomerType> {
+    const principal = ctx.principal as CustomerPrincipal;
+    const customer = await Customer.query(ctx.db).findOne({ id: principal.customerId, tenant_id: principal.tenantId });
+    if (!customer) throw new DomainError('INVALID_TOKEN');
+    const plan = await Plan.query(ctx.db).findById(customer.plan_id);
+    return {
+      id: customer.id,
+      tenantId: customer.tenant_id,
+      email: customer.email,
+      companyName: customer.company_name,
+      plan: plan?.name ?? '',
+      status: customer.status,
+      siteUrl: await siteUrlOf(ctx, customer.id),
+      createdAt: customer.created_at,
+    };
+  }
+}

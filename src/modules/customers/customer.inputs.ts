@@ -1,0 +1,90 @@
+import { Length, Max, MaxLength, Min } from 'class-validator';
+import { Field, InputType, Int } from 'type-graphql';
+import { IsEmailAddress } from '../../validation/decorators';
+
+/** CONTRACT section 4 (signup and customer auth): field order is the legacy model order. */
+@InputType()
+export class SignupInput {
+  @Field()
+  @Length(1, 200)
+  companyName!: string;
+
+  @Field()
+  @IsEmailAddress()
+  email!: string;
+
+  @Field({ defaultValue: 'starter' })
+  @MaxLength(50)
+  plan!: string;
+
+  @Field()
+  @Length(1, 100)
+  tenantSlug!: string;
+}
+
+@InputType()
+export class CustomerCodeInput {
+  @Field()
+  @Length(6, 6)
+  code!: string;
+
+  @Field()
+  @IsEmailAddress()
+  email!: string;
+
+  @Field()
+  @Length(1, 100)
+  tenantSlug!: string;
+}
+
+@InputType()
+export class CustomerLoginInput {
+  @Field()
+  @IsEmailAddress()
+  email!: string;
+
+  @Field()
+  @Length(1, 100)
+  tenantSlug!: string;
+}
+
+@InputType()
+export class CustomerRefreshInput {
+  @Field({ defaultValue: '', description: 'The refresh token; "" means "take it from the cookie" (REST).' })
+  refreshToken!: string;
+}
+
+@InputType()
+export class CustomerListInput {
+  @Field()
+  @Length(1, 100)
+  tenantSlug!: string;
+
+  @Field({ nullable: true, description: 'Only customers in this status (pending, active, suspended).' })
+  @MaxLength(16)
+  status?: string;
+
+  @Field(() => Int, { defaultValue: 50 })
+  @Min(1)
+  @Max(200)
+  first!: number;
+
+  @Field({ nullable: true, description: 'The `endCursor` of the previous page.' })
+  @MaxLength(200)
+  after?: string;
+}
+
+@InputType()
+export class MemberInput {
+  @Field()
+  @Length(1, 100)
+  tenantSlug!: string;
+
+  @Field()
+  @IsEmailAddress()
+  email!: string;
+
+  @Field({ description: 'owner, admin or member' })
+  @Length(1, 16)
+  role!: string;
+}

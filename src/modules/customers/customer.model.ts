@@ -1,0 +1,18 @@
+import { BaseModel } from '../../db/base-model';
+
+export type CustomerStatus = 'pending' | 'active' | 'suspended';
+
+export class Customer extends BaseModel {
+  static override tableName = 'customers';
+  static override dateColumns = ['created_at', 'updated_at', 'activated_at'];
+  id!: string;
+  tenant_id!: string;
+  email!: string;
+  email_lower!: string;
+  company_name!: string;
+  plan_id!: string;
+  status!: CustomerStatus;
+  created_at!: Date;
+  updated_at!: Date;
+  activated_at!: Date | null;
+}

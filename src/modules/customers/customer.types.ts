@@ -1,0 +1,85 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'Customer portal tokens. The access token lives 60 minutes.' })
+export class CustomerTokens {
+  @Field()
+  accessToken!: string;
+
+  @Field(() => ID)
+  customerId!: string;
+
+  @Field(() => Int)
+  expiresIn!: number;
+
+  @Field()
+  refreshToken!: string;
+
+  @Field(() => ID)
+  tenantId!: string;
+
+  @Field()
+  tokenType!: string;
+}
+
+@ObjectType()
+export class SignupResult {
+  @Field(() => ID)
+  customerId!: string;
+
+  @Field()
+  message!: string;
+
+  @Field()
+  siteUrl!: string;
+}
+
+@ObjectType('Customer')
+export class CustomerType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  tenantId!: string;
+
+  @Field()
+  email!: string;
+
+  @Field()
+  companyName!: string;
+
+  @Field()
+  plan!: string;
+
+  @Field({ description: 'pending, active or suspended' })
+  status!: string;
+
+  @Field({ nullable: true })
+  siteUrl?: string;
+
+  @Field()
+  createdAt!: Date;
+}
+
+@ObjectType()
+export class CustomerPage {
+  @Field(() => [CustomerType])
+  nodes!: CustomerType[];
+
+  @Field({ nullable: true })
+  endCursor?: string;
+
+  @Field()
+  hasNextPage!: boolean;
+}
+
+@ObjectType()
+export class Membership {
+  @Field(() => ID)
+  userId!: string;
+
+  @Field()
+  email!: string;
+
+  @Field()
+  role!: string;
+}
