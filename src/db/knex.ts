@@ -47,9 +47,21 @@ export function bindModels(db: Db): void {
   Model.knex(db);
 }
 
-export async function migrateLatest(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest()) as [number, string[]];
-  return applied;
+/**
+ * Applies pending migrations. Several gateway processes may start at once: knex lets one
+ * hold the migration lock and the others fail with MigrationLocked, so those wait and try
+ * again (then find nothing left to do) instead of failing to start.
+ */
+export async function migrateLatest(db: Db, attempts = 60): Promise<string[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const [, applied] = (await db.migrate.latest()) as [number, string[]];
+      return applied;
+    } catch (error) {
+      if ((error as Error).name !== 'MigrationLocked' || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 + Math.random() * 250));
+    }
+  }
 }
 
 /** True when every migration this build knows about has been applied. */
