@@ -53,7 +53,7 @@ describe(`tenant isolation and customer administration (${engine})`, () => {
     expect(read.errors?.[0]).toMatchObject({ message: 'Customer not found', extensions: { code: 'CUSTOMER_NOT_FOUND' } });
     const suspend = await asOwner('mutation($id: ID!) { suspendCustomer(id: $id) { status } }', { id: customerB.customer_id });
     expect(suspend.errors?.[0].extensions.code).toBe('CUSTOMER_NOT_FOUND');
-    for (const query of ['{ members(tenantSlug: "bravo") { email } }', '{ instanceSites(tenantSlug: "bravo") }', 'mutation { createPlan(input: { tenantSlug: "bravo", name: "x", price: "1" }) { id } }']) {
+    for (const query of ['{ members(tenantSlug: "bravo") { email } }', '{ instances(tenantSlug: "bravo") { slug } }', '{ plans(tenantSlug: "bravo") { name } }', 'mutation { createPlan(input: { tenantSlug: "bravo", name: "x", price: "1" }) { id } }']) {
       expect((await asOwner(query)).errors?.[0].extensions.code).toBe('TENANT_NOT_FOUND');
     }
     expect(JSON.stringify(list) + JSON.stringify(read)).not.toContain('b1@example.com');
@@ -78,6 +78,19 @@ describe(`tenant isolation and customer administration (${engine})`, () => {
     const codeBefore = await lastCodeFor(t, 'sus@example.com');
     expect((await post(t, '/v1/customer-auth/login', { email: 'sus@example.com', tenant_slug: 'alpha' })).body).toBe('{}');
     expect(await lastCodeFor(t, 'sus@example.com')).toBe(codeBefore); // no new mail
+  });
+
+  it("the owner sees their tenant's plans, instances and nodes, and only those", async () => {
+    const plans = await asOwner('{ plans(tenantSlug: "alpha") { name active } }');
+    expect(plans.data?.plans).toEqual([
+      { name: 'old', active: false },
+      { name: 'starter', active: true },
+      { name: 'pro', active: true },
+    ]);
+    const instances = await asOwner('{ instances(tenantSlug: "alpha") { slug siteUrl } }');
+    expect(instances.data?.instances[0]).toEqual({ slug: 'alpha-2', siteUrl: 'https://alpha-2.sites.alpha.example.com' });
+    const nodes = await asOwner('{ sharedNodes { hostname capacity used free } }');
+    expect(nodes.data?.sharedNodes.map((n: { hostname: string }) => n.hostname)).toEqual(['n1.alpha.example.com']);
   });
 
   it('owners manage members; members of other tenants stay invisible', async () => {

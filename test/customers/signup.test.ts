@@ -101,5 +101,10 @@ describe(`public signup (${engine})`, () => {
     expect(result.data?.signup).toEqual({ message: 'Check your email to get started', siteUrl: 'https://graph-co.sites.acme.example.com' });
     const bad = await graphql(t, 'mutation($i: SignupInput!) { signup(input: $i) { message } }', { i: { companyName: 'X', email: 'y@example.com', tenantSlug: 'acme', plan: 'nope' } });
     expect(bad.errors?.[0]).toMatchObject({ message: 'Unknown plan', extensions: { code: 'UNKNOWN_PLAN' } });
+    const verify = 'mutation($i: CustomerCodeInput!) { signupVerify(input: $i) { tokenType expiresIn } }';
+    const wrong = await graphql(t, verify, { i: { code: '12345x', email: 'graph@example.com', tenantSlug: 'acme' } });
+    expect(wrong.errors?.[0].extensions.code).toBe('INVALID_CODE');
+    const verified = await graphql(t, verify, { i: { code: await lastCodeFor(t, 'graph@example.com'), email: 'graph@example.com', tenantSlug: 'acme' } });
+    expect(verified.data?.signupVerify).toEqual({ tokenType: 'bearer', expiresIn: 3600 });
   });
 });

@@ -6,22 +6,13 @@ import { isUniqueViolation } from '../../db/errors';
 import { DomainError } from '../../lib/errors';
 import { parseUuid } from '../../rest/uuid';
 import { User } from '../auth/auth.model';
-import { Instance, Plan, Tenant } from '../tenancy/tenancy.model';
-import { siteUrl } from '../tenancy/tenancy.resolver';
+import { Plan } from '../tenancy/tenancy.model';
+import { findAdministeredTenant, siteUrl } from '../tenancy/tenancy.resolver';
 import { CustomerListInput, MemberInput } from './customer.inputs';
 import { Customer } from './customer.model';
 import { CustomerPage, CustomerType, Membership } from './customer.types';
 
 const MEMBER_ROLES = ['owner', 'admin', 'member'];
-
-/** A tenant within the caller's reach, or `Tenant not found` (never "forbidden": no probing). */
-async function administeredTenant(ctx: GqlContext, slug: string): Promise<Tenant> {
-  const query = Tenant.query(ctx.db).where('slug', slug);
-  await scopeToTenants(ctx, query, 'tenants.id');
-  const tenant = await query.first();
-  if (!tenant) throw new DomainError('TENANT_NOT_FOUND');
-  return tenant;
-}
 
 /** A customer within the caller's reach, or `Customer not found`. */
 async function administeredCustomer(ctx: GqlContext, id: string): Promise<Customer> {
@@ -70,7 +61,7 @@ export class CustomerAdminResolver {
   @Authorized(Role.VerifiedOperator)
   @Query(() => CustomerPage, { description: "A tenant's customers, newest first, a page at a time." })
   async customers(@Arg('input') input: CustomerListInput, @Ctx() ctx: GqlContext): Promise<CustomerPage> {
-    const tenant = await administeredTenant(ctx, input.tenantSlug);
+    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
     const query = Customer.query(ctx.db).where('tenant_id', tenant.id).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(input.first + 1);
     if (input.status !== undefined) query.where('status', input.status);
     if (input.after !== undefined) {
@@ -111,7 +102,7 @@ export class CustomerAdminResolver {
   @Authorized(Role.VerifiedOperator)
   @Query(() => [Membership], { description: "A tenant's members." })
   async members(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<Membership[]> {
-    const tenant = await administeredTenant(ctx, tenantSlug);
+    const tenant = await findAdministeredTenant(ctx, tenantSlug);
     const rows: Array<{ user_id: string; email: string; role: string }> = await ctx
       .db('tenant_members')
       .join('users', 'users.id', 'tenant_members.user_id')
@@ -125,7 +116,7 @@ export class CustomerAdminResolver {
   @Mutation(() => Membership, { description: 'Adds an operator to a tenant (or changes their role).' })
   async setMember(@Arg('input') input: MemberInput, @Ctx() ctx: GqlContext): Promise<Membership> {
     if (!MEMBER_ROLES.includes(input.role)) throw new DomainError('FORBIDDEN');
-    const tenant = await administeredTenant(ctx, input.tenantSlug);
+    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
     const user = await User.query(ctx.db).findOne({ email_lower: input.email.toLowerCase() });
     if (!user) throw new DomainError('USER_NOT_FOUND');
     try {
@@ -135,17 +126,5 @@ export class CustomerAdminResolver {
       await ctx.db('tenant_members').where({ tenant_id: tenant.id, user_id: user.id }).update({ role: input.role });
     }
     return { userId: user.id, email: user.email, role: input.role };
-  }
-
-  @Authorized(Role.VerifiedOperator)
-  @Query(() => [String], { description: "The site URLs of a tenant's instances." })
-  async instanceSites(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<string[]> {
-    const tenant = await administeredTenant(ctx, tenantSlug);
-    const rows: Array<{ slug: string; base_domain: string }> = await Instance.query(ctx.db)
-      .join('shared_nodes', 'shared_nodes.id', 'instances.node_id')
-      .where('instances.tenant_id', tenant.id)
-      .orderBy('instances.slug')
-      .select('instances.slug', 'shared_nodes.base_domain') as unknown as Array<{ slug: string; base_domain: string }>;
-    return rows.map((r) => siteUrl(r.slug, r.base_domain));
   }
 }

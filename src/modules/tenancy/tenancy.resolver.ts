@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { GqlContext } from '../../graphql/context';
 import { Role } from '../../graphql/auth-checker';
 import { isUniqueViolation } from '../../db/errors';
+import { scopeToTenants } from '../../db/tenant-scope';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { AddSharedNodeInput, CreateInstanceInput, CreatePlanInput, CreateTenantInput } from './tenancy.inputs';
@@ -19,15 +20,12 @@ export async function findTenantBySlug(ctx: GqlContext, slug: string): Promise<T
  * A tenant the caller administers: the platform, a platform admin, or an owner/admin of
  * that tenant. Anyone else is told the tenant does not exist (no probing other tenants).
  */
-async function findAdministeredTenant(ctx: GqlContext, slug: string): Promise<Tenant> {
-  const tenant = await findTenantBySlug(ctx, slug);
-  const { principal } = ctx;
-  if (principal.kind === 'system' || (principal.kind === 'operator' && principal.isAdmin)) return tenant;
-  if (principal.kind === 'operator') {
-    const membership = await ctx.db('tenant_members').where({ tenant_id: tenant.id, user_id: principal.userId }).whereIn('role', ['owner', 'admin']).first('role');
-    if (membership) return tenant;
-  }
-  throw new DomainError('TENANT_NOT_FOUND');
+export async function findAdministeredTenant(ctx: GqlContext, slug: string): Promise<Tenant> {
+  const query = Tenant.query(ctx.db).where('slug', slug);
+  await scopeToTenants(ctx, query, 'tenants.id');
+  const tenant = await query.first();
+  if (!tenant) throw new DomainError('TENANT_NOT_FOUND');
+  return tenant;
 }
 
 function isPlatformAdmin(ctx: GqlContext): boolean {
@@ -58,6 +56,16 @@ export function siteUrl(slug: string, baseDomain: string): string {
   return `https://${slug}.${baseDomain}`;
 }
 
+const toInstance = (instance: Instance, baseDomain: string): InstanceType => ({
+  id: instance.id,
+  tenantId: instance.tenant_id,
+  nodeId: instance.node_id,
+  slug: instance.slug,
+  siteUrl: siteUrl(instance.slug, baseDomain),
+  status: instance.status,
+  createdAt: instance.created_at,
+});
+
 @Resolver()
 export class TenancyResolver {
   @Query(() => [PublicPlan], { description: "A tenant's active plans in display order (public)." })
@@ -76,10 +84,31 @@ export class TenancyResolver {
     return (await Tenant.query(ctx.db).orderBy('slug')).map(toTenant);
   }
 
-  @Authorized(Role.PlatformAdmin)
-  @Query(() => [SharedNodeType])
+  @Authorized(Role.VerifiedOperator)
+  @Query(() => [SharedNodeType], { description: "Shared nodes with capacity and usage: platform admins see all, tenant admins their tenants' nodes." })
   async sharedNodes(@Ctx() ctx: GqlContext): Promise<SharedNodeType[]> {
-    return (await SharedNode.query(ctx.db).orderBy('hostname')).map(toNode);
+    const query = SharedNode.query(ctx.db).orderBy('hostname');
+    await scopeToTenants(ctx, query, 'shared_nodes.tenant_id');
+    return (await query).map(toNode);
+  }
+
+  @Authorized(Role.VerifiedOperator)
+  @Query(() => [PlanType], { description: "All of a tenant's plans, inactive ones included." })
+  async plans(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<PlanType[]> {
+    const tenant = await findAdministeredTenant(ctx, tenantSlug);
+    return (await Plan.query(ctx.db).where('tenant_id', tenant.id).orderBy([{ column: 'display_order' }, { column: 'name' }])).map(toPlan);
+  }
+
+  @Authorized(Role.VerifiedOperator)
+  @Query(() => [InstanceType], { description: "A tenant's instances (sites) and where they are placed." })
+  async instances(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<InstanceType[]> {
+    const tenant = await findAdministeredTenant(ctx, tenantSlug);
+    const rows = await Instance.query(ctx.db)
+      .join('shared_nodes', 'shared_nodes.id', 'instances.node_id')
+      .where('instances.tenant_id', tenant.id)
+      .orderBy('instances.slug')
+      .select('instances.*', 'shared_nodes.base_domain');
+    return rows.map((instance) => toInstance(instance, (instance as unknown as { base_domain: string }).base_domain));
   }
 
   @Authorized(Role.PlatformAdmin)
@@ -166,15 +195,7 @@ export class TenancyResolver {
         status: 'active',
         created_at: ctx.clock.now(),
       });
-      return {
-        id: instance.id,
-        tenantId: instance.tenant_id,
-        nodeId: instance.node_id,
-        slug: instance.slug,
-        siteUrl: siteUrl(instance.slug, node.base_domain),
-        status: instance.status,
-        createdAt: instance.created_at,
-      };
+      return toInstance(instance, node.base_domain);
     });
   }
 }
