@@ -28,6 +28,6 @@ export const PUBLIC_PLANS = /* GraphQL */ `
   }`;
 
 export const CREATE_ADMIN = /* GraphQL */ `
-  mutation CreateAdmin($input: CreateAdminInput!) {
+  mutation CreateAdmin($input: RegisterInput!) {
     createAdmin(input: $input) { id email emailVerified isAdmin }
   }`;

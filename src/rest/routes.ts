@@ -1,5 +1,5 @@
 import { EmailInput, LoginInput, RefreshInput, RegisterInput, ResetPasswordInput, VerifyEmailInput } from '../modules/auth/auth.inputs';
-import { CustomerCodeInput, CustomerLoginInput, CustomerRefreshInput, SignupInput } from '../modules/customers/customer.inputs';
+import { CustomerCodeInput, CustomerLoginInput, SignupInput } from '../modules/customers/customer.inputs';
 import { pyDatetime } from './python-json';
 import { ok, type CookieFamily, type LegacyResponse, type LegacyRoute, type RequestParts } from './route';
 import { refreshCookieName } from './cookies';
@@ -196,8 +196,8 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     path: '/v1/customer-auth/refresh',
     tag: 'Customer auth',
     summary: 'Customer Refresh',
-    body: CustomerRefreshInput,
-    operation: `mutation CustomerRefresh($input: CustomerRefreshInput!) { customerRefresh(input: $input) { ${CUSTOMER_TOKENS} } }`,
+    body: RefreshInput,
+    operation: `mutation CustomerRefresh($input: RefreshInput!) { customerRefresh(input: $input) { ${CUSTOMER_TOKENS} } }`,
     variables: refreshTokenFrom('portal'),
     respond: tokensWithCookies('customerRefresh', 'portal'),
     errors: { 401: 'INVALID_REFRESH_TOKEN' },
@@ -207,8 +207,8 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     path: '/v1/customer-auth/logout',
     tag: 'Customer auth',
     summary: 'Customer Logout',
-    body: CustomerRefreshInput,
-    operation: 'mutation CustomerLogout($input: CustomerRefreshInput!) { customerLogout(input: $input) }',
+    body: RefreshInput,
+    operation: 'mutation CustomerLogout($input: RefreshInput!) { customerLogout(input: $input) }',
     variables: refreshTokenFrom('portal'),
     respond: () => ({ status: 204, cookies: { family: 'portal', clear: true } }),
   },

@@ -126,8 +126,8 @@ describe(`customer portal login (${engine})`, () => {
     expect((await graphql(t, 'mutation { customerLogin(input: { email: "gq@example.com", tenantSlug: "acme" }) }')).data?.customerLogin).toBe(true);
     const verified = await graphql(t, 'mutation($i: CustomerCodeInput!) { customerVerify(input: $i) { tokenType expiresIn } }', { i: { code: await lastCodeFor(t, 'gq@example.com'), email: 'gq@example.com', tenantSlug: 'acme' } });
     expect(verified.data?.customerVerify).toEqual({ tokenType: 'bearer', expiresIn: 3600 });
-    const refreshed = await graphql(t, 'mutation($i: CustomerRefreshInput!) { customerRefresh(input: $i) { refreshToken } }', { i: { refreshToken: tokens.refresh_token } });
-    const out = await graphql(t, 'mutation($i: CustomerRefreshInput!) { customerLogout(input: $i) }', { i: { refreshToken: refreshed.data?.customerRefresh.refreshToken } });
+    const refreshed = await graphql(t, 'mutation($i: RefreshInput!) { customerRefresh(input: $i) { refreshToken } }', { i: { refreshToken: tokens.refresh_token } });
+    const out = await graphql(t, 'mutation($i: RefreshInput!) { customerLogout(input: $i) }', { i: { refreshToken: refreshed.data?.customerRefresh.refreshToken } });
     expect(out.data?.customerLogout).toBe(true);
   });
 });

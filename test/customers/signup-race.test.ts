@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../helpers/net';
 import { buildApp } from '../../src/app';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app';
@@ -47,13 +46,6 @@ async function checkInvariants(db: Db, statuses: number[]): Promise<void> {
   expect(await count(db('one_time_codes'))).toBe(SLOTS);
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe(`signup placement under a race (${engine})`, () => {
   if (engine === 'sqlite') {

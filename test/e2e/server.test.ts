@@ -1,8 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../helpers/net';
 import { createTestDatabase, engine, type TestDatabase } from '../helpers/db';
 
 /**
@@ -15,13 +14,6 @@ const mainJs = path.join(root, 'dist', 'src', 'main.js');
 const cliJs = path.join(root, 'dist', 'src', 'cli', 'main.js');
 const built = fs.existsSync(mainJs) && fs.existsSync(cliJs);
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 100; i += 1) {

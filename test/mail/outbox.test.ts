@@ -1,8 +1,8 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
+import { freePort } from '../helpers/net';
 import { loadConfig, type MailConfig } from '../../src/config';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex';
 import { ManualClock } from '../../src/lib/clock';
@@ -46,13 +46,6 @@ class SmtpSink {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const silent = pino({ level: 'silent' });
 

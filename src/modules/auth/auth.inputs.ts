@@ -73,15 +73,3 @@ export class VerifyEmailInput {
   @IsEmailAddress()
   email!: string;
 }
-
-@InputType()
-export class CreateAdminInput {
-  @Field()
-  @IsEmailAddress()
-  email!: string;
-
-  @Field()
-  @Length(8, 128)
-  @IsNotCommonPassword()
-  password!: string;
-}

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { Role, type OperatorPrincipal } from '../../graphql/auth-checker';
-import { ACCESS_TOKEN_TYPE, authenticate } from '../../graphql/authenticate';
+import { ACCESS_TOKEN_TYPE } from '../../graphql/authenticate';
 import type { GqlContext } from '../../graphql/context';
 import { isUniqueViolation } from '../../db/errors';
 import { DomainError } from '../../lib/errors';
@@ -9,10 +9,10 @@ import { randomToken, sha256Hex } from '../../lib/secrets';
 import type { IssuedRefresh } from '../../lib/sessions';
 import { Tenant } from '../tenancy/tenancy.model';
 import { limitMailRequests } from './auth.limits';
+import { endSession, rotateRefreshToken } from './session-flows';
 import { verificationCodeMail, passwordResetMail } from './auth.mail';
 import { User } from './auth.model';
 import {
-  CreateAdminInput,
   EmailInput,
   LoginInput,
   RefreshInput,
@@ -130,25 +130,15 @@ export class AuthResolver {
 
   @Mutation(() => TokenPair, { description: 'Rotates a refresh token into a new pair (reuse of a rotated token revokes the session).' })
   async refresh(@Arg('input') input: RefreshInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
-    const rotated = await ctx.sessions.rotate(input.refreshToken, 'user', ctx.config.auth.operatorRefreshTtlSeconds);
-    if (!rotated.ok) {
-      if (rotated.reason === 'reused') ctx.log.warn({ requestId: ctx.requestId }, 'refresh token reuse detected: session revoked');
-      throw new DomainError('INVALID_REFRESH_TOKEN');
-    }
-    const user = await User.query(ctx.db).findById(rotated.issued.subjectId);
+    const issued = await rotateRefreshToken(ctx, input.refreshToken, 'user');
+    const user = await User.query(ctx.db).findById(issued.subjectId);
     if (!user) throw new DomainError('INVALID_REFRESH_TOKEN');
-    return tokenPair(ctx, user, rotated.issued);
+    return tokenPair(ctx, user, issued);
   }
 
   @Mutation(() => Boolean, { description: 'Ends the session of the refresh token (or of the access token). Never fails.' })
   async logout(@Arg('input') input: RefreshInput, @Ctx() ctx: GqlContext): Promise<boolean> {
-    if (input.refreshToken !== '') {
-      await ctx.sessions.revokeByToken(input.refreshToken, 'user');
-      return true;
-    }
-    const principal = await authenticate(ctx, 'operator').catch(() => undefined);
-    if (principal?.kind === 'operator') await ctx.sessions.revokeSession(principal.sessionId, 'logout');
-    return true;
+    return endSession(ctx, input.refreshToken, 'user');
   }
 
   @Authorized(Role.Operator)
@@ -243,7 +233,7 @@ export class AuthResolver {
 
   @Authorized(Role.PlatformAdmin)
   @Mutation(() => Operator, { description: 'Creates a verified platform administrator.' })
-  async createAdmin(@Arg('input') input: CreateAdminInput, @Ctx() ctx: GqlContext): Promise<Operator> {
+  async createAdmin(@Arg('input') input: RegisterInput, @Ctx() ctx: GqlContext): Promise<Operator> {
     const user = await createUser(ctx, input.email, input.password, { verified: true, admin: true });
     return { id: user.id, email: user.email, emailVerified: user.email_verified, isAdmin: user.is_admin };
   }

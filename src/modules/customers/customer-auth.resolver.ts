@@ -1,18 +1,20 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { Role, type CustomerPrincipal } from '../../graphql/auth-checker';
-import { authenticate, CUSTOMER_TOKEN_TYPE } from '../../graphql/authenticate';
+import { CUSTOMER_TOKEN_TYPE } from '../../graphql/authenticate';
 import type { GqlContext } from '../../graphql/context';
 import { isUniqueViolation } from '../../db/errors';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { CodePurpose } from '../../lib/one-time-codes';
 import type { IssuedRefresh } from '../../lib/sessions';
+import { RefreshInput } from '../auth/auth.inputs';
 import { limitMailRequests } from '../auth/auth.limits';
+import { endSession, rotateRefreshToken } from '../auth/session-flows';
 import { freeSiteSlug, slugify, takeNodeSlot } from '../tenancy/placement';
 import { Instance, Plan, SharedNode, Tenant } from '../tenancy/tenancy.model';
 import { siteUrl } from '../tenancy/tenancy.resolver';
 import { customerCodeMail } from './customer.mail';
-import { CustomerCodeInput, CustomerLoginInput, CustomerRefreshInput, SignupInput } from './customer.inputs';
+import { CustomerCodeInput, CustomerLoginInput, SignupInput } from './customer.inputs';
 import { Customer } from './customer.model';
 import { CustomerTokens, CustomerType, SignupResult } from './customer.types';
 
@@ -159,29 +161,19 @@ export class CustomerAuthResolver {
   }
 
   @Mutation(() => CustomerTokens, { description: 'Rotates a customer refresh token (same grace and reuse rules as operators).' })
-  async customerRefresh(@Arg('input') input: CustomerRefreshInput, @Ctx() ctx: GqlContext): Promise<CustomerTokens> {
-    const rotated = await ctx.sessions.rotate(input.refreshToken, 'customer', ctx.config.auth.customerRefreshTtlSeconds);
-    if (!rotated.ok) {
-      if (rotated.reason === 'reused') ctx.log.warn({ requestId: ctx.requestId }, 'customer refresh token reuse detected: session revoked');
-      throw new DomainError('INVALID_REFRESH_TOKEN');
-    }
-    const customer = await Customer.query(ctx.db).findById(rotated.issued.subjectId);
+  async customerRefresh(@Arg('input') input: RefreshInput, @Ctx() ctx: GqlContext): Promise<CustomerTokens> {
+    const issued = await rotateRefreshToken(ctx, input.refreshToken, 'customer');
+    const customer = await Customer.query(ctx.db).findById(issued.subjectId);
     if (!customer || customer.status !== 'active') {
-      await ctx.sessions.revokeSession(rotated.issued.sessionId, 'customer_inactive');
+      await ctx.sessions.revokeSession(issued.sessionId, 'customer_inactive');
       throw new DomainError('INVALID_REFRESH_TOKEN');
     }
-    return customerTokens(ctx, customer, rotated.issued);
+    return customerTokens(ctx, customer, issued);
   }
 
   @Mutation(() => Boolean, { description: 'Ends the customer session of the refresh token (or access token). Never fails.' })
-  async customerLogout(@Arg('input') input: CustomerRefreshInput, @Ctx() ctx: GqlContext): Promise<boolean> {
-    if (input.refreshToken !== '') {
-      await ctx.sessions.revokeByToken(input.refreshToken, 'customer');
-      return true;
-    }
-    const principal = await authenticate(ctx, 'customer').catch(() => undefined);
-    if (principal?.kind === 'customer') await ctx.sessions.revokeSession(principal.sessionId, 'logout');
-    return true;
+  async customerLogout(@Arg('input') input: RefreshInput, @Ctx() ctx: GqlContext): Promise<boolean> {
+    return endSession(ctx, input.refreshToken, 'customer');
   }
 
   @Authorized(Role.Customer)

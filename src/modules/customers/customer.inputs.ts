@@ -49,12 +49,6 @@ export class CustomerLoginInput {
 }
 
 @InputType()
-export class CustomerRefreshInput {
-  @Field({ defaultValue: '', description: 'The refresh token; "" means "take it from the cookie" (REST).' })
-  refreshToken!: string;
-}
-
-@InputType()
 export class CustomerListInput {
   @Field()
   @Length(1, 100)

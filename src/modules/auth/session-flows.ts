@@ -1,0 +1,27 @@
+import { authenticate } from '../../graphql/authenticate';
+import type { GqlContext } from '../../graphql/context';
+import { DomainError } from '../../lib/errors';
+import type { IssuedRefresh, SubjectKind } from '../../lib/sessions';
+
+/**
+ * The refresh and logout flows operators and customers share: they differ in data (the
+ * subject kind and its token lifetime), not in mechanism.
+ */
+export async function rotateRefreshToken(ctx: GqlContext, refreshToken: string, kind: SubjectKind): Promise<IssuedRefresh> {
+  const ttl = kind === 'user' ? ctx.config.auth.operatorRefreshTtlSeconds : ctx.config.auth.customerRefreshTtlSeconds;
+  const rotated = await ctx.sessions.rotate(refreshToken, kind, ttl);
+  if (rotated.ok) return rotated.issued;
+  if (rotated.reason === 'reused') ctx.log.warn({ requestId: ctx.requestId, kind }, 'refresh token reuse detected: session revoked');
+  throw new DomainError('INVALID_REFRESH_TOKEN');
+}
+
+/** Ends the session of the refresh token, or else of the access token. Never fails. */
+export async function endSession(ctx: GqlContext, refreshToken: string, kind: SubjectKind): Promise<true> {
+  if (refreshToken !== '') {
+    await ctx.sessions.revokeByToken(refreshToken, kind);
+    return true;
+  }
+  const principal = await authenticate(ctx, kind === 'user' ? 'operator' : 'customer').catch(() => undefined);
+  if (principal?.kind === 'operator' || principal?.kind === 'customer') await ctx.sessions.revokeSession(principal.sessionId, 'logout');
+  return true;
+}
