@@ -3,6 +3,7 @@ import * as tenancy from './20261121000100_tenancy';
 import * as mailOutbox from './20261121000200_mail_outbox';
 import * as operatorAccounts from './20261121000300_operator_accounts';
 import * as customers from './20261121000400_customers';
+import * as pinsApiKeysAudit from './20261121000500_pins_api_keys_audit';
 
 /**
  * The migrations in the order they apply. Listed explicitly (rather than read from the
@@ -14,6 +15,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261121000200_mail_outbox', mailOutbox],
   ['20261121000300_operator_accounts', operatorAccounts],
   ['20261121000400_customers', customers],
+  ['20261121000500_pins_api_keys_audit', pinsApiKeysAudit],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {

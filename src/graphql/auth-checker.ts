@@ -1,6 +1,6 @@
 import { getMetadataStorage, type AuthChecker } from 'type-graphql';
 import { DomainError } from '../lib/errors';
-import { authenticate } from './authenticate';
+import { authenticate, type CallerKind } from './authenticate';
 import type { GqlContext, Principal } from './context';
 
 /** The roles operations declare with `@Authorized(...)`. */
@@ -13,10 +13,15 @@ export enum Role {
   PlatformAdmin = 'PLATFORM_ADMIN',
   /** A signed-in customer of a tenant (portal token). */
   Customer = 'CUSTOMER',
+  /** A tenant API key (`X-Api-Key`): an admin of its tenant. */
+  ApiKey = 'API_KEY',
 }
+
+const OPERATOR_ROLES: readonly string[] = [Role.Operator, Role.VerifiedOperator, Role.PlatformAdmin];
 
 export type OperatorPrincipal = Extract<Principal, { kind: 'operator' }>;
 export type CustomerPrincipal = Extract<Principal, { kind: 'customer' }>;
+export type ApiKeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
 
 /**
  * The one place that decides who may run an `@Authorized` operation, used by type-graphql
@@ -25,14 +30,24 @@ export type CustomerPrincipal = Extract<Principal, { kind: 'customer' }>;
  * 403 `Email not verified`. Missing role: 403 `Not enough permissions`.
  */
 export async function authorize(ctx: GqlContext, roles: readonly string[]): Promise<Principal> {
-  const principal = await authenticate(ctx, roles.includes(Role.Customer) ? 'customer' : 'operator');
-  if (principal.kind === 'system') return principal;
-  if (principal.kind === 'anonymous') throw new DomainError('NOT_AUTHENTICATED');
-  if (principal.kind === 'customer') return principal;
-  if (roles.includes(Role.Operator)) return principal;
-  if (!principal.emailVerified) throw new DomainError('EMAIL_NOT_VERIFIED');
-  if (roles.includes(Role.PlatformAdmin) && !principal.isAdmin) throw new DomainError('FORBIDDEN');
-  return principal;
+  const kinds: CallerKind[] = [];
+  if (roles.some((role) => OPERATOR_ROLES.includes(role))) kinds.push('operator');
+  if (roles.includes(Role.Customer)) kinds.push('customer');
+  if (roles.includes(Role.ApiKey)) kinds.push('apiKey');
+  const principal = await authenticate(ctx, kinds);
+  switch (principal.kind) {
+    case 'system':
+    case 'customer':
+    case 'apiKey':
+      return principal; // authenticate only yields the kinds the roles accept
+    case 'anonymous':
+      throw new DomainError('NOT_AUTHENTICATED');
+    case 'operator':
+      if (roles.includes(Role.Operator)) return principal;
+      if (!principal.emailVerified) throw new DomainError('EMAIL_NOT_VERIFIED');
+      if (roles.includes(Role.VerifiedOperator) || principal.isAdmin) return principal;
+      throw new DomainError('FORBIDDEN');
+  }
 }
 
 export const authChecker: AuthChecker<GqlContext, string> = async ({ context }, roles) => {

@@ -1,22 +1,28 @@
 import { DomainError } from '../lib/errors';
 import { JwtError } from '../lib/jwt';
+import { sha256Hex } from '../lib/secrets';
 import { User } from '../modules/auth/auth.model';
 import type { Credentials, GqlContext, Principal } from './context';
 
-/** Token kinds (`typ`) and their cookies: an operator token is never a customer's, nor the reverse. */
+/** Token kinds (`typ`): an operator token is never a customer's, nor the reverse. */
 export const ACCESS_TOKEN_TYPE = 'access';
 export const CUSTOMER_TOKEN_TYPE = 'customer';
-export type CallerKind = 'operator' | 'customer';
-const ACCESS_COOKIES: Record<CallerKind, string> = { operator: 'access_token', customer: 'portal_access_token' };
+export type CallerKind = 'operator' | 'customer' | 'apiKey';
+const ACCESS_COOKIES: Record<'operator' | 'customer', string> = { operator: 'access_token', customer: 'portal_access_token' };
 
 /**
- * The credentials of a request, as FastAPI's OAuth2 bearer scheme read them: the scheme
- * word is case-insensitive; another scheme, or `Bearer` with no token, counts as none
- * (CONTRACT section 2). Cookies are kept for the kind of caller an operation expects.
+ * The credentials of a request (CONTRACT section 2 and 3): `X-Api-Key` wins over everything;
+ * a Bearer token (scheme word case-insensitive) wins over cookies; another scheme, or
+ * `Bearer` with no token, counts as none.
  */
 export function readCredentials(headers: Record<string, string | string[] | undefined>, cookies: Record<string, string>): Credentials {
-  const header = headers.authorization;
-  const value = Array.isArray(header) ? header[0] : header;
+  const first = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const apiKey = first('x-api-key');
+  if (apiKey) return { apiKey, cookies };
+  const value = first('authorization');
   if (value) {
     const space = value.indexOf(' ');
     const scheme = space === -1 ? value : value.slice(0, space);
@@ -26,30 +32,57 @@ export function readCredentials(headers: Record<string, string | string[] | unde
   return { cookies };
 }
 
-/** The token an operation of this kind reads: the `Authorization` header wins over the cookie. */
-function tokenFor(credentials: Credentials, kind: CallerKind): string | undefined {
-  return credentials.bearer ?? (credentials.cookies[ACCESS_COOKIES[kind]] || undefined);
+/** The `typ` a token claims, read without trusting it (the signature is checked after). */
+function claimedType(token: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'))?.typ;
+  } catch {
+    return undefined;
+  }
 }
 
-const checked = new WeakMap<GqlContext, Map<CallerKind, Promise<Principal>>>();
+const checked = new WeakMap<GqlContext, Map<string, Promise<Principal>>>();
 
 /**
- * Checks the request's credentials for the kind of caller an operation expects, once per
- * operation. No credentials: anonymous. Present but bad, expired, of the other kind, or of a
- * revoked session, a deleted user or a suspended customer: 401 `Could not validate credentials`.
+ * Checks the request's credentials against the kinds of caller an operation accepts, once per
+ * operation and kind set. No credentials: anonymous. An API key where none is accepted: 403.
+ * A token that is bad, expired, of a kind not accepted, of a revoked session, a deleted user
+ * or an inactive customer, or a revoked API key: 401 `Could not validate credentials`.
  */
-export function authenticate(ctx: GqlContext, kind: CallerKind = 'operator'): Promise<Principal> {
+export function authenticate(ctx: GqlContext, kinds: readonly CallerKind[]): Promise<Principal> {
   if (ctx.principal.kind === 'system') return Promise.resolve(ctx.principal);
-  const token = tokenFor(ctx.credentials, kind);
-  if (token === undefined) return Promise.resolve({ kind: 'anonymous' });
-  let byKind = checked.get(ctx);
-  if (!byKind) checked.set(ctx, (byKind = new Map()));
-  let pending = byKind.get(kind);
+  const cacheKey = [...kinds].sort().join(',');
+  let byKinds = checked.get(ctx);
+  if (!byKinds) checked.set(ctx, (byKinds = new Map()));
+  let pending = byKinds.get(cacheKey);
   if (!pending) {
-    pending = (kind === 'operator' ? resolveOperator(ctx, token) : resolveCustomer(ctx, token)).then((principal) => (ctx.principal = principal));
-    byKind.set(kind, pending);
+    pending = resolve(ctx, kinds).then((principal) => {
+      if (principal.kind !== 'anonymous') ctx.principal = principal;
+      return principal;
+    });
+    byKinds.set(cacheKey, pending);
   }
   return pending;
+}
+
+async function resolve(ctx: GqlContext, kinds: readonly CallerKind[]): Promise<Principal> {
+  const { credentials } = ctx;
+  if (credentials.apiKey !== undefined) {
+    if (!kinds.includes('apiKey')) throw new DomainError('FORBIDDEN');
+    return resolveApiKey(ctx, credentials.apiKey);
+  }
+  if (credentials.bearer !== undefined) {
+    const typ = claimedType(credentials.bearer);
+    if (typ === CUSTOMER_TOKEN_TYPE && kinds.includes('customer')) return resolveCustomer(ctx, credentials.bearer);
+    if (kinds.includes('operator')) return resolveOperator(ctx, credentials.bearer);
+    if (kinds.includes('customer')) return resolveCustomer(ctx, credentials.bearer);
+    throw new DomainError('INVALID_TOKEN');
+  }
+  for (const kind of ['operator', 'customer'] as const) {
+    const cookie = credentials.cookies[ACCESS_COOKIES[kind]];
+    if (cookie && kinds.includes(kind)) return kind === 'operator' ? resolveOperator(ctx, cookie) : resolveCustomer(ctx, cookie);
+  }
+  return { kind: 'anonymous' };
 }
 
 function verified(ctx: GqlContext, token: string, typ: string) {
@@ -93,4 +126,20 @@ async function resolveCustomer(ctx: GqlContext, token: string): Promise<Principa
     .first('customers.id', 'customers.tenant_id');
   if (!row) throw new DomainError('INVALID_TOKEN');
   return { kind: 'customer', customerId: row.id, tenantId: row.tenant_id, sessionId };
+}
+
+/** API keys are high-entropy: found by their SHA-256, never compared in the clear. */
+async function resolveApiKey(ctx: GqlContext, key: string): Promise<Principal> {
+  if (key.length > 200) throw new DomainError('INVALID_TOKEN');
+  const row = await ctx.db('api_keys').where({ key_hash: sha256Hex(key) }).whereNull('revoked_at').first('id', 'tenant_id');
+  if (!row) throw new DomainError('INVALID_TOKEN');
+  // Last use is informative: written at most once a minute per key, never blocking the request.
+  const now = ctx.clock.now();
+  void ctx
+    .db('api_keys')
+    .where({ id: row.id })
+    .where((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', new Date(now.getTime() - 60_000).toISOString()))
+    .update({ last_used_at: now.toISOString() })
+    .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not record API key use'));
+  return { kind: 'apiKey', keyId: row.id, tenantId: row.tenant_id };
 }

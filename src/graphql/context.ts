@@ -15,12 +15,16 @@ export type Principal =
   /** The platform itself: the `hydracore` CLI running on the server's own database. */
   | { kind: 'system' }
   | { kind: 'operator'; userId: string; sessionId: string; emailVerified: boolean; isAdmin: boolean }
-  | { kind: 'customer'; customerId: string; tenantId: string; sessionId: string };
+  | { kind: 'customer'; customerId: string; tenantId: string; sessionId: string }
+  /** A tenant API key: an admin of its tenant and nothing else. */
+  | { kind: 'apiKey'; keyId: string; tenantId: string };
 
 /** Credentials a request carried, not yet checked (see graphql/authenticate.ts). */
 export interface Credentials {
   /** The token of an `Authorization: Bearer` header; it wins over any cookie. */
   bearer?: string;
+  /** An `X-Api-Key` header: it wins over both the header token and cookies. */
+  apiKey?: string;
   /** The request's cookies (refresh tokens are read from them when a body leaves them out). */
   cookies: Record<string, string>;
 }

@@ -21,7 +21,7 @@ export async function endSession(ctx: GqlContext, refreshToken: string, kind: Su
     await ctx.sessions.revokeByToken(refreshToken, kind);
     return true;
   }
-  const principal = await authenticate(ctx, kind === 'user' ? 'operator' : 'customer').catch(() => undefined);
+  const principal = await authenticate(ctx, [kind === 'user' ? 'operator' : 'customer']).catch(() => undefined);
   if (principal?.kind === 'operator' || principal?.kind === 'customer') await ctx.sessions.revokeSession(principal.sessionId, 'logout');
   return true;
 }
