@@ -2,15 +2,17 @@ import { GraphQLError, lexicographicSortSchema, printSchema, type GraphQLSchema 
 import { buildSchemaSync, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
 import { VALIDATION_ERROR_CODE } from '../lib/errors';
 import { toPlainJson } from '../rest/python-json';
+import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CustomerAdminResolver } from '../modules/customers/customer-admin.resolver';
 import { CustomerAuthResolver } from '../modules/customers/customer-auth.resolver';
+import { PinResolver } from '../modules/pins/pin.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
 import { inputModelFor, isInputClass, validateInputObject } from '../validation/input-model';
 import { issueToPy } from '../validation/issues';
 import { authChecker } from './auth-checker';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, CustomerAuthResolver, CustomerAdminResolver, TenancyResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, CustomerAuthResolver, CustomerAdminResolver, TenancyResolver, PinResolver, ApiKeyResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules, so

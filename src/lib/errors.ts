@@ -40,6 +40,11 @@ export const ERRORS = {
   CUSTOMER_EXISTS: { status: 409, detail: 'An account with this email already exists' },
   CUSTOMER_NOT_FOUND: { status: 404, detail: 'Customer not found' },
   INSTANCE_NOT_FOUND: { status: 404, detail: 'Instance not found' },
+  // PINs and API keys
+  PIN_NOT_SET: { status: 404, detail: 'PIN not set' },
+  INVALID_PIN: { status: 400, detail: 'Invalid PIN' },
+  PIN_LOCKED: { status: 423, detail: 'PIN locked' },
+  API_KEY_NOT_FOUND: { status: 404, detail: 'API key not found' },
 } as const satisfies Record<string, { status: number; detail: string; headers?: Record<string, string> }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,5 +1,6 @@
 import { EmailInput, LoginInput, RefreshInput, RegisterInput, ResetPasswordInput, VerifyEmailInput } from '../modules/auth/auth.inputs';
 import { CustomerCodeInput, CustomerLoginInput, SignupInput } from '../modules/customers/customer.inputs';
+import { ConfirmPinInput, PinPolicyPatchInput, SetPinInput } from '../modules/pins/pin.inputs';
 import { pyDatetime } from './python-json';
 import { ok, type CookieFamily, type LegacyResponse, type LegacyRoute, type RequestParts } from './route';
 import { refreshCookieName } from './cookies';
@@ -14,6 +15,18 @@ interface TokenPairData {
   expires_in: number;
   refresh_token: string;
 }
+
+/** Legacy PinStatus and PinPolicy keys (CONTRACT section 4). */
+const PIN_STATUS = 'created_at: createdAt has_pin: hasPin is_active: isActive is_locked: isLocked locked_until: lockedUntil';
+const PIN_POLICY = 'instance_id: instanceId pin_applies_to: pinAppliesTo pin_required_skills: pinRequiredSkills pin_session_ttl_minutes: pinSessionTtlMinutes';
+
+/** Timestamps as pydantic writes them; `null` stays `null`. */
+const withPyDates = (value: Record<string, unknown>, ...keys: string[]): Record<string, unknown> => {
+  const out = { ...value };
+  for (const key of keys) if (typeof out[key] === 'string') out[key] = pyDatetime(out[key] as string);
+  return out;
+};
+const pinStatus = (field: string) => (data: Record<string, unknown>) => ok(withPyDates(data[field] as Record<string, unknown>, 'created_at', 'locked_until'));
 
 /** A token pair as the body, and as the family's cookies. */
 const tokensWithCookies =
@@ -251,6 +264,87 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     variables: ({ body }) => ({ input: body }),
     respond: tokensWithCookies('signupVerify', 'portal'),
     errors: { 400: 'INVALID_CODE' },
+  },
+  // --- PIN confirmation -------------------------------------------------------------------------
+  {
+    method: 'GET',
+    path: '/v1/customers/{customer_id}/pin',
+    tag: 'PIN confirmation',
+    summary: 'Get Customer Pin Status',
+    pathParams: { customer_id: 'uuid' },
+    operation: `query CustomerPin($id: ID!) { customerPin(customerId: $id) { ${PIN_STATUS} } }`,
+    variables: ({ path }) => ({ id: path.customer_id }),
+    respond: pinStatus('customerPin'),
+    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'CUSTOMER_NOT_FOUND' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/customers/{customer_id}/pin',
+    tag: 'PIN confirmation',
+    summary: 'Set Customer Pin',
+    pathParams: { customer_id: 'uuid' },
+    body: SetPinInput,
+    operation: `mutation SetCustomerPin($id: ID!, $input: SetPinInput!) { setCustomerPin(customerId: $id, input: $input) { ${PIN_STATUS} } }`,
+    variables: ({ path, body }) => ({ id: path.customer_id, input: body }),
+    respond: pinStatus('setCustomerPin'),
+    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'CUSTOMER_NOT_FOUND' },
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/customers/{customer_id}/pin',
+    tag: 'PIN confirmation',
+    summary: 'Remove Customer Pin',
+    pathParams: { customer_id: 'uuid' },
+    operation: 'mutation RemoveCustomerPin($id: ID!) { removeCustomerPin(customerId: $id) }',
+    variables: ({ path }) => ({ id: path.customer_id }),
+    respond: () => ({ status: 204 }),
+    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'PIN_NOT_SET' },
+  },
+  {
+    method: 'GET',
+    path: '/v1/instances/{instance_id}/pin-policy',
+    tag: 'PIN confirmation',
+    summary: 'Get Pin Policy',
+    pathParams: { instance_id: 'uuid' },
+    operation: `query PinPolicy($id: ID!) { pinPolicy(instanceId: $id) { ${PIN_POLICY} } }`,
+    variables: ({ path }) => ({ id: path.instance_id }),
+    respond: (data) => ok(data.pinPolicy),
+    errors: { 401: 'NOT_AUTHENTICATED', 404: 'INSTANCE_NOT_FOUND' },
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/instances/{instance_id}/pin-policy',
+    tag: 'PIN confirmation',
+    summary: 'Update Pin Policy',
+    pathParams: { instance_id: 'uuid' },
+    body: PinPolicyPatchInput,
+    operation: `mutation UpdatePinPolicy($id: ID!, $input: PinPolicyPatchInput!) { updatePinPolicy(instanceId: $id, input: $input) { ${PIN_POLICY} } }`,
+    variables: ({ path, body }) => ({ id: path.instance_id, input: body }),
+    respond: (data) => ok(data.updatePinPolicy),
+    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'INSTANCE_NOT_FOUND' },
+  },
+  {
+    method: 'GET',
+    path: '/v1/me/pin',
+    tag: 'PIN confirmation',
+    summary: 'Get My Pin Status',
+    operation: `query MyPin { myPin { ${PIN_STATUS} } }`,
+    variables: () => ({}),
+    respond: pinStatus('myPin'),
+    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/instances/{instance_id}/pin/confirm',
+    tag: 'PIN confirmation',
+    summary: 'Confirm Pin',
+    description: 'Confirm the PIN for a skill: 5 wrong PINs in a row lock it for 15 minutes; a right one opens a PIN session for the policy TTL.',
+    pathParams: { instance_id: 'uuid' },
+    body: ConfirmPinInput,
+    operation: 'mutation ConfirmPin($id: ID!, $input: ConfirmPinInput!) { confirmPin(instanceId: $id, input: $input) { confirmed expires_at: expiresAt required } }',
+    variables: ({ path, body }) => ({ id: path.instance_id, input: body }),
+    respond: (data) => ok(withPyDates(data.confirmPin as Record<string, unknown>, 'expires_at')),
+    errors: { 400: 'INVALID_PIN', 401: 'NOT_AUTHENTICATED', 404: 'INSTANCE_NOT_FOUND', 423: 'PIN_LOCKED' },
   },
 ];
 

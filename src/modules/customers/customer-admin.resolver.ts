@@ -1,10 +1,9 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../graphql/auth-checker';
 import type { GqlContext } from '../../graphql/context';
-import { scopeToTenants } from '../../db/tenant-scope';
 import { isUniqueViolation } from '../../db/errors';
 import { DomainError } from '../../lib/errors';
-import { parseUuid } from '../../rest/uuid';
+import { customerToAdminister } from '../access/reach';
 import { User } from '../auth/auth.model';
 import { Plan } from '../tenancy/tenancy.model';
 import { findAdministeredTenant, siteUrl } from '../tenancy/tenancy.resolver';
@@ -13,17 +12,6 @@ import { Customer } from './customer.model';
 import { CustomerPage, CustomerType, Membership } from './customer.types';
 
 const MEMBER_ROLES = ['owner', 'admin', 'member'];
-
-/** A customer within the caller's reach, or `Customer not found`. */
-async function administeredCustomer(ctx: GqlContext, id: string): Promise<Customer> {
-  const parsed = parseUuid(id);
-  if (!parsed.ok) throw new DomainError('CUSTOMER_NOT_FOUND');
-  const query = Customer.query(ctx.db).where('customers.id', parsed.value);
-  await scopeToTenants(ctx, query, 'customers.tenant_id');
-  const customer = await query.first();
-  if (!customer) throw new DomainError('CUSTOMER_NOT_FOUND');
-  return customer;
-}
 
 async function describe(ctx: GqlContext, customers: Customer[]): Promise<CustomerType[]> {
   if (customers.length === 0) return [];
@@ -58,7 +46,7 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } | undef
 
 @Resolver()
 export class CustomerAdminResolver {
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => CustomerPage, { description: "A tenant's customers, newest first, a page at a time." })
   async customers(@Arg('input') input: CustomerListInput, @Ctx() ctx: GqlContext): Promise<CustomerPage> {
     const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
@@ -80,17 +68,17 @@ export class CustomerAdminResolver {
     };
   }
 
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => CustomerType, { description: 'A customer of a tenant the caller administers.' })
   async customer(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<CustomerType> {
-    const [described] = await describe(ctx, [await administeredCustomer(ctx, id)]);
+    const [described] = await describe(ctx, [await customerToAdminister(ctx, id)]);
     return described;
   }
 
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Mutation(() => CustomerType, { description: 'Suspends a customer: no more codes, refresh fails, sessions end.' })
   async suspendCustomer(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<CustomerType> {
-    const customer = await administeredCustomer(ctx, id);
+    const customer = await customerToAdminister(ctx, id);
     await ctx.db.transaction(async (trx) => {
       await Customer.query(trx).patch({ status: 'suspended', updated_at: ctx.clock.now() }).where('id', customer.id);
       await ctx.sessions.revokeAll(trx, 'customer', customer.id, 'suspended');
@@ -99,7 +87,7 @@ export class CustomerAdminResolver {
     return described;
   }
 
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => [Membership], { description: "A tenant's members." })
   async members(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<Membership[]> {
     const tenant = await findAdministeredTenant(ctx, tenantSlug);
@@ -112,7 +100,7 @@ export class CustomerAdminResolver {
     return rows.map((r) => ({ userId: r.user_id, email: r.email, role: r.role }));
   }
 
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Mutation(() => Membership, { description: 'Adds an operator to a tenant (or changes their role).' })
   async setMember(@Arg('input') input: MemberInput, @Ctx() ctx: GqlContext): Promise<Membership> {
     if (!MEMBER_ROLES.includes(input.role)) throw new DomainError('FORBIDDEN');

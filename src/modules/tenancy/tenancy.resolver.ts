@@ -84,7 +84,7 @@ export class TenancyResolver {
     return (await Tenant.query(ctx.db).orderBy('slug')).map(toTenant);
   }
 
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => [SharedNodeType], { description: "Shared nodes with capacity and usage: platform admins see all, tenant admins their tenants' nodes." })
   async sharedNodes(@Ctx() ctx: GqlContext): Promise<SharedNodeType[]> {
     const query = SharedNode.query(ctx.db).orderBy('hostname');
@@ -92,14 +92,14 @@ export class TenancyResolver {
     return (await query).map(toNode);
   }
 
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => [PlanType], { description: "All of a tenant's plans, inactive ones included." })
   async plans(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<PlanType[]> {
     const tenant = await findAdministeredTenant(ctx, tenantSlug);
     return (await Plan.query(ctx.db).where('tenant_id', tenant.id).orderBy([{ column: 'display_order' }, { column: 'name' }])).map(toPlan);
   }
 
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => [InstanceType], { description: "A tenant's instances (sites) and where they are placed." })
   async instances(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<InstanceType[]> {
     const tenant = await findAdministeredTenant(ctx, tenantSlug);
@@ -130,7 +130,7 @@ export class TenancyResolver {
     }
   }
 
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Mutation(() => PlanType, { description: 'Platform admins, and owners/admins of the tenant.' })
   async createPlan(@Arg('input') input: CreatePlanInput, @Ctx() ctx: GqlContext): Promise<PlanType> {
     const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
@@ -153,7 +153,7 @@ export class TenancyResolver {
     }
   }
 
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Mutation(() => SharedNodeType, { description: "Platform admins (any node), and owners/admins of the tenant (the tenant's own nodes)." })
   async addSharedNode(@Arg('input') input: AddSharedNodeInput, @Ctx() ctx: GqlContext): Promise<SharedNodeType> {
     if (input.tenantSlug === undefined && !isPlatformAdmin(ctx)) throw new DomainError('FORBIDDEN');
@@ -175,7 +175,7 @@ export class TenancyResolver {
     }
   }
 
-  @Authorized(Role.VerifiedOperator)
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Mutation(() => InstanceType, { description: 'Creates a site and places it on a shared node (one slot). Platform admins, and owners/admins of the tenant.' })
   async createInstance(@Arg('input') input: CreateInstanceInput, @Ctx() ctx: GqlContext): Promise<InstanceType> {
     const tenant = await findAdministeredTenant(ctx, input.tenantSlug);

@@ -1,0 +1,66 @@
+import type { GqlContext } from '../../graphql/context';
+import { DomainError } from '../../lib/errors';
+import { Customer } from '../customers/customer.model';
+import { Instance } from '../tenancy/tenancy.model';
+
+/**
+ * The authorisation model for tenant-owned resources, in one place (CONTRACT section 4):
+ *
+ * - `admin` of a tenant: the platform, a platform admin, an owner or admin of the tenant,
+ *   or an API key of the tenant;
+ * - `member`: a plain member of the tenant (may read, not administer: 403);
+ * - anyone else reaches nothing: the resource answers 404, never 403, so ids do not leak
+ *   across tenants.
+ *
+ * A customer reaches only its own instance (for reading its policy and confirming PINs).
+ */
+export type TenantRole = 'admin' | 'member' | 'none';
+
+export async function tenantRole(ctx: GqlContext, tenantId: string): Promise<TenantRole> {
+  const { principal } = ctx;
+  switch (principal.kind) {
+    case 'system':
+      return 'admin';
+    case 'apiKey':
+      return principal.tenantId === tenantId ? 'admin' : 'none';
+    case 'operator': {
+      if (principal.isAdmin) return 'admin';
+      const membership = await ctx.db('tenant_members').where({ tenant_id: tenantId, user_id: principal.userId }).first('role');
+      if (!membership) return 'none';
+      return membership.role === 'member' ? 'member' : 'admin';
+    }
+    default:
+      return 'none';
+  }
+}
+
+function uuidOrUndefined(id: string): string | undefined {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id.toLowerCase() : undefined;
+}
+
+/** A customer the caller administers; `Customer not found` when out of reach. */
+export async function customerToAdminister(ctx: GqlContext, customerId: string): Promise<Customer> {
+  const id = uuidOrUndefined(customerId);
+  const customer = id && (await Customer.query(ctx.db).findById(id));
+  if (!customer) throw new DomainError('CUSTOMER_NOT_FOUND');
+  const role = await tenantRole(ctx, customer.tenant_id);
+  if (role === 'none') throw new DomainError('CUSTOMER_NOT_FOUND');
+  if (role === 'member') throw new DomainError('FORBIDDEN');
+  return customer;
+}
+
+/** An instance the caller may read (`read`) or administer (`admin`); `Instance not found` when out of reach. */
+export async function instanceInReach(ctx: GqlContext, instanceId: string, access: 'read' | 'admin'): Promise<Instance> {
+  const id = uuidOrUndefined(instanceId);
+  const instance = id && (await Instance.query(ctx.db).findById(id));
+  if (!instance) throw new DomainError('INSTANCE_NOT_FOUND');
+  const { principal } = ctx;
+  if (principal.kind === 'customer') {
+    if (access === 'read' && instance.customer_id === principal.customerId) return instance;
+    throw new DomainError('INSTANCE_NOT_FOUND');
+  }
+  const role = await tenantRole(ctx, instance.tenant_id);
+  if (role === 'none') throw new DomainError('INSTANCE_NOT_FOUND');
+  if (role === 'member' && access === 'admin') throw new DomainError('FORBIDDEN');
+  return instance;
+}

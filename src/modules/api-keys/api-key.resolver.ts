@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Role } from '../../graphql/auth-checker';
+import type { GqlContext } from '../../graphql/context';
+import { recordAudit } from '../../lib/audit';
+import { DomainError } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import { randomToken, sha256Hex } from '../../lib/secrets';
+import { tenantRole } from '../access/reach';
+import { findAdministeredTenant } from '../tenancy/tenancy.resolver';
+import { AuditQueryInput, CreateApiKeyInput } from './api-key.inputs';
+import { ApiKeyType, AuditEvent, CreatedApiKey } from './api-key.types';
+
+interface ApiKeyRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  prefix: string;
+  created_at: string | Date;
+  last_used_at: string | Date | null;
+  revoked_at: string | Date | null;
+}
+
+const date = (value: string | Date | null): Date | null => (value === null ? null : new Date(value));
+const toApiKey = (row: ApiKeyRow): ApiKeyType => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  prefix: row.prefix,
+  createdAt: new Date(row.created_at),
+  lastUsedAt: date(row.last_used_at),
+  revokedAt: date(row.revoked_at),
+});
+
+/**
+ * Tenant API keys: `hck_<8 visible characters>_<256-bit secret>`. Only a SHA-256 of the whole
+ * key is stored (it is high-entropy, so a slow hash would add nothing but latency).
+ * Operators who administer the tenant create, list and revoke them.
+ */
+@Resolver()
+export class ApiKeyResolver {
+  @Authorized([Role.VerifiedOperator])
+  @Mutation(() => CreatedApiKey, { description: 'Creates an API key for a tenant; the key is shown only in this answer.' })
+  async createApiKey(@Arg('input') input: CreateApiKeyInput, @Ctx() ctx: GqlContext): Promise<CreatedApiKey> {
+    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
+    const prefix = `hck_${randomBytes(6).toString('base64url').slice(0, 8)}`;
+    const key = `${prefix}_${randomToken(32)}`;
+    const row: ApiKeyRow = { id: newId(), tenant_id: tenant.id, name: input.name, prefix, created_at: ctx.clock.now().toISOString(), last_used_at: null, revoked_at: null };
+    await ctx.db.transaction(async (trx) => {
+      await trx('api_keys').insert({ ...row, key_hash: sha256Hex(key), created_by: ctx.principal.kind === 'operator' ? ctx.principal.userId : null });
+      await recordAudit(ctx, trx, { tenantId: tenant.id, action: 'api_key.created', targetKind: 'api_key', targetId: row.id });
+    });
+    return { key, apiKey: toApiKey(row) };
+  }
+
+  @Authorized([Role.VerifiedOperator])
+  @Query(() => [ApiKeyType], { description: "A tenant's API keys (never the keys themselves)." })
+  async apiKeys(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<ApiKeyType[]> {
+    const tenant = await findAdministeredTenant(ctx, tenantSlug);
+    const rows: ApiKeyRow[] = await ctx.db('api_keys').where({ tenant_id: tenant.id }).orderBy('created_at').select('id', 'tenant_id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at');
+    return rows.map(toApiKey);
+  }
+
+  @Authorized([Role.VerifiedOperator])
+  @Mutation(() => ApiKeyType, { description: 'Revokes an API key at once.' })
+  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<ApiKeyType> {
+    const row: ApiKeyRow | undefined = /^[0-9a-f-]{36}$/i.test(id) ? await ctx.db('api_keys').where({ id: id.toLowerCase() }).first() : undefined;
+    if (!row || (await tenantRole(ctx, row.tenant_id)) !== 'admin') throw new DomainError('API_KEY_NOT_FOUND');
+    const now = ctx.clock.now().toISOString();
+    await ctx.db.transaction(async (trx) => {
+      await trx('api_keys').where({ id: row.id }).whereNull('revoked_at').update({ revoked_at: now });
+      await recordAudit(ctx, trx, { tenantId: row.tenant_id, action: 'api_key.revoked', targetKind: 'api_key', targetId: row.id });
+    });
+    return toApiKey({ ...row, revoked_at: row.revoked_at ?? now });
+  }
+
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
+  @Query(() => [AuditEvent], { description: "A tenant's audit events, newest first (tenant admins)." })
+  async auditEvents(@Arg('input') input: AuditQueryInput, @Ctx() ctx: GqlContext): Promise<AuditEvent[]> {
+    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
+    const rows = await ctx.db('audit_events').where({ tenant_id: tenant.id }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(input.first);
+    return rows.map((r) => ({
+      id: r.id,
+      action: r.action,
+      actorKind: r.actor_kind,
+      actorId: r.actor_id,
+      targetKind: r.target_kind,
+      targetId: r.target_id,
+      ip: r.ip,
+      requestId: r.request_id,
+      createdAt: new Date(r.created_at),
+    }));
+  }
+}

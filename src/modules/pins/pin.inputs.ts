@@ -1,0 +1,47 @@
+import { ArrayMaxSize, Length, Matches, Max, Min } from 'class-validator';
+import { Field, InputType, Int, registerEnumType } from 'type-graphql';
+
+/** Who a PIN policy applies to: everyone, the tenant's side (operators, API keys) or the customer. */
+export enum PinAppliesTo {
+  all = 'all',
+  owner = 'owner',
+  customer = 'customer',
+}
+registerEnumType(PinAppliesTo, { name: 'PinAppliesTo' });
+
+/** CONTRACT section 4: `^\d{4,8}$` (ASCII digits only, see docs/decisions.md). */
+const PIN = /^\d{4,8}$/;
+
+@InputType()
+export class SetPinInput {
+  @Field()
+  @Matches(PIN)
+  pin!: string;
+}
+
+@InputType({ description: 'Only the given fields change.' })
+export class PinPolicyPatchInput {
+  @Field(() => PinAppliesTo, { nullable: true })
+  pinAppliesTo?: PinAppliesTo;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(100)
+  @Length(1, 100, { each: true })
+  pinRequiredSkills?: string[];
+
+  @Field(() => Int, { nullable: true })
+  @Min(1)
+  @Max(1440)
+  pinSessionTtlMinutes?: number;
+}
+
+@InputType()
+export class ConfirmPinInput {
+  @Field()
+  @Matches(PIN)
+  pin!: string;
+
+  @Field()
+  @Length(1, 100)
+  skill!: string;
+}
