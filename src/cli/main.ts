@@ -7,7 +7,7 @@ import { createDb, migrateLatest, type Db } from '../db/knex';
 import { buildGatewaySchema } from '../graphql/schema';
 import { systemClock } from '../lib/clock';
 import { createServices, systemContext } from '../services';
-import { ADD_SHARED_NODE, CREATE_ADMIN, CREATE_INSTANCE, CREATE_PLAN, CREATE_TENANT } from './operations';
+import { ADD_SHARED_NODE, CREATE_ADMIN, CREATE_API_KEY, CREATE_INSTANCE, CREATE_PLAN, CREATE_TENANT } from './operations';
 import { OperationError, runOperation } from './run-operation';
 
 const USAGE = `Usage: hydracore <command> [options]
@@ -22,6 +22,7 @@ Commands:
                                             add a shared node (no tenant: global pool)
   instance create --tenant S --slug S [--node HOSTNAME]
                                             create a site, placed on a shared node
+  apikey create --tenant S [--name N]       create a tenant API key (printed once)
   demo                                      seed tenant "demo" with plans starter and pro
                                             and a shared node (safe to run again)
 
@@ -143,6 +144,8 @@ async function dispatch(positionals: string[], values: Record<string, unknown>, 
       return run(CREATE_INSTANCE, {
         input: { tenantSlug: required(values, 'tenant'), slug: required(values, 'slug'), nodeHostname: values.node },
       });
+    case 'apikey create':
+      return run(CREATE_API_KEY, { input: { tenantSlug: required(values, 'tenant'), name: values.name } });
     case 'demo':
       return seedDemo(run);
     default:

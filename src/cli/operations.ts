@@ -31,3 +31,8 @@ export const CREATE_ADMIN = /* GraphQL */ `
   mutation CreateAdmin($input: RegisterInput!) {
     createAdmin(input: $input) { id email emailVerified isAdmin }
   }`;
+
+export const CREATE_API_KEY = /* GraphQL */ `
+  mutation CreateApiKey($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) { key apiKey { id tenantId name prefix createdAt } }
+  }`;

@@ -45,7 +45,7 @@ const checked = new WeakMap<GqlContext, Map<string, Promise<Principal>>>();
 
 /**
  * Checks the request's credentials against the kinds of caller an operation accepts, once per
- * operation and kind set. No credentials: anonymous. An API key where none is accepted: 403.
+ * operation and kind set. No credentials: anonymous. A valid API key where none is accepted: 403.
  * A token that is bad, expired, of a kind not accepted, of a revoked session, a deleted user
  * or an inactive customer, or a revoked API key: 401 `Could not validate credentials`.
  */
@@ -68,8 +68,10 @@ export function authenticate(ctx: GqlContext, kinds: readonly CallerKind[]): Pro
 async function resolve(ctx: GqlContext, kinds: readonly CallerKind[]): Promise<Principal> {
   const { credentials } = ctx;
   if (credentials.apiKey !== undefined) {
+    // A bad key is 401 wherever it is sent; a good key where keys are not accepted, 403.
+    const principal = await resolveApiKey(ctx, credentials.apiKey);
     if (!kinds.includes('apiKey')) throw new DomainError('FORBIDDEN');
-    return resolveApiKey(ctx, credentials.apiKey);
+    return principal;
   }
   if (credentials.bearer !== undefined) {
     const typ = claimedType(credentials.bearer);
