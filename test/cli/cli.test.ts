@@ -92,6 +92,21 @@ describe(`hydracore CLI (${engine})`, () => {
     expect(weak.err).toContain('This password is too common');
   });
 
+  it('creates a tenant API key, printed once, that acts for the tenant', async () => {
+    const created = await hydracore(t, 'apikey', 'create', '--tenant', 'acme', '--name', 'deploy-bot');
+    expect(created.code).toBe(0);
+    const { key, apiKey } = JSON.parse(created.out).createApiKey;
+    expect(key).toMatch(/^hck_[\w-]{8}_[\w-]{43}$/);
+    expect(apiKey).toMatchObject({ name: 'deploy-bot', prefix: key.slice(0, 12) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'x-api-key': key },
+      payload: { query: '{ plans(tenantSlug: "acme") { name } }' },
+    });
+    expect(res.json()).toEqual({ data: { plans: [{ name: 'basic' }] } });
+  });
+
   it('explains its usage', async () => {
     expect((await hydracore(t, '--help')).code).toBe(0);
     const unknown = await hydracore(t, 'frobnicate');
