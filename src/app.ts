@@ -11,10 +11,35 @@ import { systemClock, type Clock } from './lib/clock';
 import type { MailTransport } from './lib/mail/message';
 import { parseCookieHeader } from './lib/cookies';
 import { MailSender } from './lib/mail/sender';
+import { MemoryRateLimiter } from './lib/rate-limit';
+import { connectRedis, FailOpenRateLimiter, RedisRateLimiter } from './lib/redis-rate-limit';
+import { operationsRoutes } from './http/operations';
+import { perIpRateLimit, securityHeaders } from './http/security';
 import { transportFromConfig } from './lib/mail/transports';
 import { registerLegacyApi } from './rest/http';
 import { legacyRoutes } from './rest/routes';
 import { createServices } from './services';
+
+/**
+ * Secrets never reach the log: credentials in headers, and any password, PIN, code or token
+ * in a logged object, at any depth the serializers produce.
+ */
+const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.new_password',
+  '*.newPassword',
+  '*.pin',
+  '*.code',
+  '*.token',
+  '*.refresh_token',
+  '*.refreshToken',
+  '*.access_token',
+  '*.accessToken',
+];
 
 /** The contract's request body limit (CONTRACT section 2): larger bodies answer 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -48,9 +73,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     logger: {
       level: config.logLevel,
       stream: options.logStream,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
     },
     genReqId: () => randomUUID(),
+    // Believe X-Forwarded-For only from the proxies named in TRUST_PROXY.
+    trustProxy: config.trustProxy ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
   });
@@ -59,7 +86,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const db = options.db ?? createDb(config.database);
   if (config.migrateOnStart) await migrateLatest(db);
   const clock = options.clock ?? systemClock;
-  const services: Services = createServices(config, db, clock, app.log);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+  redis?.on('error', (error) => app.log.error({ err: error }, 'redis error'));
+  const limiter = new FailOpenRateLimiter(redis ? new RedisRateLimiter(redis, clock) : new MemoryRateLimiter(clock), app.log);
+  const services: Services = createServices(config, db, clock, app.log, limiter);
   const mailSender = new MailSender(db, options.mailTransport ?? transportFromConfig(config.mail), config.mail, clock, app.log);
   app.decorate('services', services);
   app.decorate('mailSender', mailSender);
@@ -73,6 +103,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     principal: { kind: 'anonymous' },
   });
 
+  securityHeaders(app, services);
+  perIpRateLimit(app, services);
+  operationsRoutes(app, services);
+
   const schema = buildGatewaySchema();
   const apollo = await createApolloServer(schema, config);
   await app.register(fastifyApollo(apollo), { context: async (request) => contextFor(request) });
@@ -84,6 +118,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     otherRoutes: [
       { pattern: /^\/graphql$/, methods: ['GET', 'POST', 'OPTIONS'] },
       { pattern: /^\/\.well-known\/jwks\.json$/, methods: ['GET'] },
+      { pattern: /^\/(healthz|readyz|metrics)$/, methods: ['GET'] },
     ],
   });
   // Public keys for services that verify our tokens themselves (empty with HS256).
@@ -96,6 +131,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.addHook('onClose', async () => {
     await mailSender.stop();
     await apollo.stop();
+    redis?.disconnect();
     if (ownsDb) await db.destroy();
   });
   if (options.sendMail !== false) mailSender.start((listener) => services.outbox.onEnqueued(listener));

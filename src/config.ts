@@ -52,6 +52,16 @@ export interface AuthConfig {
   mailRequestWindowSeconds: number;
 }
 
+export interface GraphqlLimits {
+  introspection: boolean;
+  fieldSuggestions: boolean;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+}
+
 export interface Config {
   env: AppEnv;
   host: string;
@@ -65,6 +75,19 @@ export interface Config {
   /** Milliseconds to wait for in-flight requests on shutdown before closing anyway. */
   shutdownGraceMs: number;
   auth: AuthConfig;
+  graphql: GraphqlLimits;
+  /** Shared rate-limit counters across processes; in memory per process when unset. */
+  redisUrl?: string;
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (Fastify's `trustProxy`): addresses or CIDRs,
+   * comma-separated. Unset: the socket address is the client (a forged header changes nothing).
+   */
+  trustProxy?: string;
+  /** Requests per client IP per window on every public endpoint. */
+  ipRequestsPerWindow: number;
+  ipWindowSeconds: number;
+  /** Serve Prometheus metrics at /metrics. */
+  metrics: boolean;
 }
 
 export class ConfigError extends Error {
@@ -233,6 +256,12 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
   };
 }
 
+function readRedisUrl(reader: EnvReader): string | undefined {
+  const value = reader.optional('REDIS_URL');
+  if (value !== undefined && !/^rediss?:\/\//.test(value)) reader.problems.push(`REDIS_URL must start with redis:// or rediss:// (got "${value}")`);
+  return value;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const reader = new EnvReader(env);
   const appEnv = reader.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
@@ -249,6 +278,20 @@ export function loadConfig(env: Env = process.env): Config {
     migrateOnStart: reader.bool('MIGRATE_ON_START', true),
     shutdownGraceMs: reader.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     auth: readAuth(reader, appEnv, publicUrl),
+    graphql: {
+      introspection: reader.bool('GRAPHQL_INTROSPECTION', appEnv !== 'production'),
+      fieldSuggestions: reader.bool('GRAPHQL_FIELD_SUGGESTIONS', appEnv !== 'production'),
+      maxDepth: reader.int('GRAPHQL_MAX_DEPTH', 10, 1, 100),
+      maxAliases: reader.int('GRAPHQL_MAX_ALIASES', 15, 0, 1000),
+      maxTokens: reader.int('GRAPHQL_MAX_TOKENS', 2000, 10, 100_000),
+      maxDirectives: reader.int('GRAPHQL_MAX_DIRECTIVES', 20, 0, 1000),
+      maxCost: reader.int('GRAPHQL_MAX_COST', 5000, 1, 1_000_000),
+    },
+    redisUrl: readRedisUrl(reader),
+    trustProxy: reader.optional('TRUST_PROXY'),
+    ipRequestsPerWindow: reader.int('RATE_LIMIT_PER_IP', 600, 1, 10_000_000),
+    ipWindowSeconds: reader.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    metrics: reader.bool('METRICS_ENABLED', true),
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;

@@ -4,6 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import { isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
+import { graphqlProtection } from './limits';
 import type { GqlContext } from './context';
 
 /** Errors we raise on purpose (domain errors, input validation) reach clients as they are. */
@@ -46,16 +47,19 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
  * accepting and drained in-flight requests), so Apollo's own drain plugin is not used.
  */
 export async function createApolloServer(schema: GraphQLSchema, config: Config): Promise<ApolloServer<GqlContext>> {
+  const protection = graphqlProtection(config.graphql);
   const server = new ApolloServer<GqlContext>({
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: config.env !== 'production',
+    introspection: config.graphql.introspection,
+    // Apollo refuses "simple" requests that a browser would send cross-site without a preflight.
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    validationRules: protection.validationRules,
     // main.ts owns SIGTERM/SIGINT: Fastify drains first, then onClose stops Apollo.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors],
+    plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors, ...protection.plugins],
   });
   await server.start();
   return server;

@@ -1,0 +1,54 @@
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, Kind, type ASTVisitor, type ValidationContext, type ValidationRule } from 'graphql';
+import type { GraphqlLimits } from '../config';
+
+/**
+ * Root fields that check a secret (a password, a code, a token or a PIN). At most one per
+ * operation: aliases and batching must not multiply guesses (the counters in the database
+ * hold regardless; this keeps a single request from even trying).
+ */
+export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
+  'login',
+  'token',
+  'refresh',
+  'verifyEmail',
+  'resetPassword',
+  'signupVerify',
+  'customerVerify',
+  'customerRefresh',
+  'confirmPin',
+]);
+
+export const singleCredentialCheck: ValidationRule = (context: ValidationContext): ASTVisitor => ({
+  OperationDefinition(operation) {
+    let count = 0;
+    const visit = (selections: readonly import('graphql').SelectionNode[], seen: Set<string>): void => {
+      for (const selection of selections) {
+        if (selection.kind === Kind.FIELD && CREDENTIAL_FIELDS.has(selection.name.value)) count += 1;
+        else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections, seen);
+        else if (selection.kind === Kind.FRAGMENT_SPREAD && !seen.has(selection.name.value)) {
+          seen.add(selection.name.value);
+          const fragment = context.getFragment(selection.name.value);
+          if (fragment) visit(fragment.selectionSet.selections, seen);
+        }
+      }
+    };
+    visit(operation.selectionSet.selections, new Set());
+    if (count > 1) {
+      context.reportError(new GraphQLError(`At most one credential check (login, token, code or PIN) per operation; this one has ${count}.`, { nodes: [operation] }));
+    }
+  },
+});
+
+/** graphql-armor's depth, alias, token, directive and cost limits, plus the rule above. */
+export function graphqlProtection(limits: GraphqlLimits) {
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    maxAliases: { n: limits.maxAliases },
+    maxTokens: { n: limits.maxTokens },
+    maxDirectives: { n: limits.maxDirectives },
+    costLimit: { maxCost: limits.maxCost },
+    blockFieldSuggestion: { enabled: !limits.fieldSuggestions },
+  }).protect();
+  return { ...armor, validationRules: [...armor.validationRules, singleCredentialCheck] };
+}

@@ -1,0 +1,49 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../graphql/context';
+import { sendError } from '../rest/responses';
+
+/** Paths that are neither public API nor limited (probes and the metrics scraper). */
+export const OPERATIONS_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Headers on every response: no sniffing, no framing, no referrer leaks, nothing cached
+ * (answers carry tokens), and HSTS when the service is public over HTTPS.
+ */
+export function securityHeaders(app: FastifyInstance, services: Services): void {
+  const hsts = services.config.publicUrl.startsWith('https://');
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    if (hsts) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    return payload;
+  });
+}
+
+function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfter: number): FastifyReply {
+  if (request.url.startsWith('/graphql')) {
+    return reply
+      .code(429)
+      .header('retry-after', String(retryAfter))
+      .header('content-type', 'application/json')
+      .send(JSON.stringify({ errors: [{ message: 'Too many requests', extensions: { code: 'RATE_LIMITED' } }] }));
+  }
+  return sendError(reply, 'RATE_LIMITED', { 'retry-after': String(retryAfter) });
+}
+
+/**
+ * A per-client-IP limit on every public endpoint, counted in the shared limiter (Redis when
+ * configured). The client IP is the socket's unless TRUST_PROXY names the proxy in front.
+ */
+export function perIpRateLimit(app: FastifyInstance, services: Services): void {
+  const { ipRequestsPerWindow, ipWindowSeconds } = services.config;
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?', 1)[0];
+    if (OPERATIONS_PATHS.has(path)) return;
+    const decision = await services.limiter.consume(`ip:${request.ip}`, ipRequestsPerWindow, ipWindowSeconds);
+    if (!decision.allowed) return tooManyRequests(request, reply, decision.retryAfterSeconds);
+  });
+}
