@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+REDIS_URL_FOR_TESTS="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 
 echo "== type-check and build"
 npx tsc -p tsconfig.json --noEmit
@@ -15,6 +16,15 @@ npx tsc -p tsconfig.build.json
 
 echo "== schema.graphql drift check"
 node dist/src/graphql/emit-schema.js --check
+
+# Redis-backed features (shared rate limits) are tested too when a Redis answers.
+if node scripts/redis-reachable.js "$REDIS_URL_FOR_TESTS"; then
+  export TEST_REDIS_URL="$REDIS_URL_FOR_TESTS"
+  echo "== Redis at $TEST_REDIS_URL: shared rate-limit tests included"
+else
+  unset TEST_REDIS_URL
+  echo "== Redis not reachable at $REDIS_URL_FOR_TESTS: shared rate-limit tests skipped"
+fi
 
 echo "== tests on SQLite"
 npx jest "$@"

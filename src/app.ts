@@ -86,9 +86,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const db = options.db ?? createDb(config.database);
   if (config.migrateOnStart) await migrateLatest(db);
   const clock = options.clock ?? systemClock;
-  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   redis?.on('error', (error) => app.log.error({ err: error }, 'redis error'));
-  const limiter = new FailOpenRateLimiter(redis ? new RedisRateLimiter(redis, clock) : new MemoryRateLimiter(clock), app.log);
+  const limiter = new FailOpenRateLimiter(redis ? new RedisRateLimiter(redis, clock, `${config.redisPrefix}rl:`) : new MemoryRateLimiter(clock), app.log);
   const services: Services = createServices(config, db, clock, app.log, limiter);
   const mailSender = new MailSender(db, options.mailTransport ?? transportFromConfig(config.mail), config.mail, clock, app.log);
   app.decorate('services', services);

@@ -78,6 +78,8 @@ export interface Config {
   graphql: GraphqlLimits;
   /** Shared rate-limit counters across processes; in memory per process when unset. */
   redisUrl?: string;
+  /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
   /**
    * Proxies whose `X-Forwarded-For` is believed (Fastify's `trustProxy`): addresses or CIDRs,
    * comma-separated. Unset: the socket address is the client (a forged header changes nothing).
@@ -288,6 +290,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxCost: reader.int('GRAPHQL_MAX_COST', 5000, 1, 1_000_000),
     },
     redisUrl: readRedisUrl(reader),
+    redisPrefix: reader.string('REDIS_PREFIX', 'hydracore:'),
     trustProxy: reader.optional('TRUST_PROXY'),
     ipRequestsPerWindow: reader.int('RATE_LIMIT_PER_IP', 600, 1, 10_000_000),
     ipWindowSeconds: reader.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),

@@ -2,7 +2,18 @@ import type { Knex } from 'knex';
 import type { GqlContext } from '../graphql/context';
 import { newId } from './ids';
 
-export type AuditAction = 'pin.set' | 'pin.removed' | 'pin.locked' | 'pin.confirmed' | 'api_key.created' | 'api_key.revoked';
+export type AuditAction =
+  | 'pin.set'
+  | 'pin.removed'
+  | 'pin.locked'
+  | 'pin.confirmed'
+  | 'api_key.created'
+  | 'api_key.revoked'
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'password.reset'
+  | 'session.revoked'
+  | 'refresh.reuse_detected';
 
 /** Who did it, from the caller's principal. */
 function actorOf(ctx: GqlContext): { kind: string; id: string | null } {

@@ -91,7 +91,20 @@ export class FailOpenRateLimiter implements RateLimiter {
   }
 }
 
-/** A Redis client that fails fast instead of queueing commands while disconnected. */
-export function connectRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false });
+/**
+ * A Redis client that fails fast instead of queueing commands while disconnected (a limit
+ * check must never hold a request). Resolves once connected, or after `waitMs` if Redis is
+ * not there yet (the limiter then fails open until it is; ioredis keeps reconnecting).
+ */
+export async function connectRedis(url: string, waitMs = 2000): Promise<Redis> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: waitMs });
+  redis.on('error', () => undefined); // callers add their own logging listener; never crash on a lost connection
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, waitMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return redis;
 }

@@ -16,7 +16,8 @@ export interface IssuedRefresh {
 
 export type RotationResult =
   | { ok: true; issued: IssuedRefresh }
-  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' }
+  | { ok: false; reason: 'reused'; sessionId: string };
 
 interface TokenRow {
   id: string;
@@ -73,13 +74,15 @@ export class SessionStore {
       return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken } };
     }
     await this.revokeSession(row.session_id, 'reuse');
-    return { ok: false, reason: 'reused' };
+    return { ok: false, reason: 'reused', sessionId: row.session_id };
   }
 
-  /** Revokes the family the token belongs to (logout). Unknown tokens are ignored. */
-  async revokeByToken(presented: string, kind: SubjectKind): Promise<void> {
+  /** Revokes the family the token belongs to (logout) and returns its id; unknown tokens are ignored. */
+  async revokeByToken(presented: string, kind: SubjectKind): Promise<string | undefined> {
     const row = await this.find(presented);
-    if (row && row.subject_kind === kind) await this.revokeSession(row.session_id, 'logout');
+    if (!row || row.subject_kind !== kind) return undefined;
+    await this.revokeSession(row.session_id, 'logout');
+    return row.session_id;
   }
 
   async revokeSession(sessionId: string, reason: string): Promise<void> {

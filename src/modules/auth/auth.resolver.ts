@@ -3,6 +3,7 @@ import { Role, type OperatorPrincipal } from '../../graphql/auth-checker';
 import { ACCESS_TOKEN_TYPE } from '../../graphql/authenticate';
 import type { GqlContext } from '../../graphql/context';
 import { isUniqueViolation } from '../../db/errors';
+import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { randomToken, sha256Hex } from '../../lib/secrets';
@@ -73,8 +74,11 @@ async function checkPassword(ctx: GqlContext, email: string, password: string): 
   const valid = user ? await ctx.passwords.verify(user.password_hash, password) : await ctx.passwords.verifyDummy(password);
   if (!user || !valid) {
     await ctx.limiter.consume(throttleKey, loginMaxFailures, loginFailureWindowSeconds);
+    // The address is kept as a digest: failures can be correlated without storing unknown addresses.
+    await recordAudit(ctx, ctx.db, { tenantId: null, action: 'login.failed', targetKind: 'email', targetId: sha256Hex(email.trim().toLowerCase()) });
     throw new DomainError('INVALID_CREDENTIALS');
   }
+  await recordAudit(ctx, ctx.db, { tenantId: null, action: 'login.succeeded', targetKind: 'user', targetId: user.id });
   if (ctx.passwords.needsRehash(user.password_hash)) {
     const rehashed = await ctx.passwords.hash(password);
     await User.query(ctx.db).patch({ password_hash: rehashed, updated_at: ctx.clock.now() }).where('id', user.id);
@@ -205,6 +209,7 @@ export class AuthResolver {
       await trx('password_resets').where({ user_id: reset.user_id }).whereNull('used_at').update({ used_at: iso(now) });
       await User.query(trx).patch({ password_hash: passwordHash, updated_at: now }).where('id', reset.user_id);
       await ctx.sessions.revokeAll(trx, 'user', reset.user_id, 'password_reset');
+      await recordAudit(ctx, trx, { tenantId: null, action: 'password.reset', targetKind: 'user', targetId: reset.user_id });
     });
     return { message: PASSWORD_RESET_MESSAGE };
   }

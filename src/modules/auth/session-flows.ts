@@ -1,5 +1,6 @@
 import { authenticate } from '../../graphql/authenticate';
 import type { GqlContext } from '../../graphql/context';
+import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import type { IssuedRefresh, SubjectKind } from '../../lib/sessions';
 
@@ -11,17 +12,25 @@ export async function rotateRefreshToken(ctx: GqlContext, refreshToken: string, 
   const ttl = kind === 'user' ? ctx.config.auth.operatorRefreshTtlSeconds : ctx.config.auth.customerRefreshTtlSeconds;
   const rotated = await ctx.sessions.rotate(refreshToken, kind, ttl);
   if (rotated.ok) return rotated.issued;
-  if (rotated.reason === 'reused') ctx.log.warn({ requestId: ctx.requestId, kind }, 'refresh token reuse detected: session revoked');
+  if (rotated.reason === 'reused') {
+    ctx.log.warn({ requestId: ctx.requestId, kind, sessionId: rotated.sessionId }, 'refresh token reuse detected: session revoked');
+    await recordAudit(ctx, ctx.db, { tenantId: null, action: 'refresh.reuse_detected', targetKind: 'session', targetId: rotated.sessionId });
+  }
   throw new DomainError('INVALID_REFRESH_TOKEN');
 }
 
 /** Ends the session of the refresh token, or else of the access token. Never fails. */
 export async function endSession(ctx: GqlContext, refreshToken: string, kind: SubjectKind): Promise<true> {
+  let sessionId: string | undefined;
   if (refreshToken !== '') {
-    await ctx.sessions.revokeByToken(refreshToken, kind);
-    return true;
+    sessionId = await ctx.sessions.revokeByToken(refreshToken, kind);
+  } else {
+    const principal = await authenticate(ctx, [kind === 'user' ? 'operator' : 'customer']).catch(() => undefined);
+    if (principal?.kind === 'operator' || principal?.kind === 'customer') {
+      sessionId = principal.sessionId;
+      await ctx.sessions.revokeSession(sessionId, 'logout');
+    }
   }
-  const principal = await authenticate(ctx, [kind === 'user' ? 'operator' : 'customer']).catch(() => undefined);
-  if (principal?.kind === 'operator' || principal?.kind === 'customer') await ctx.sessions.revokeSession(principal.sessionId, 'logout');
+  if (sessionId) await recordAudit(ctx, ctx.db, { tenantId: null, action: 'session.revoked', targetKind: 'session', targetId: sessionId });
   return true;
 }

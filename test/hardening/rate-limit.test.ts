@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { ManualClock } from '../../src/lib/clock';
+import { connectRedis, FailOpenRateLimiter, RedisRateLimiter } from '../../src/lib/redis-rate-limit';
+import { startTestApp } from '../helpers/app';
+import { engine } from '../helpers/db';
+
+const redisUrl = process.env.TEST_REDIS_URL;
+
+describe(`per-IP rate limits (${engine})`, () => {
+  it('answers 429 with Retry-After past the limit, in the REST and the GraphQL shape', async () => {
+    const t = await startTestApp({ RATE_LIMIT_PER_IP: '3', RATE_LIMIT_WINDOW_SECONDS: '60' });
+    try {
+      for (let i = 0; i < 3; i += 1) expect((await t.app.inject({ method: 'GET', url: '/v1/public/signup/plans/x' })).statusCode).toBe(404);
+      const rest = await t.app.inject({ method: 'GET', url: '/v1/public/signup/plans/x' });
+      expect(rest.statusCode).toBe(429);
+      expect(rest.body).toBe('{"detail":"Too many requests"}');
+      expect(Number(rest.headers['retry-after'])).toBeGreaterThan(0);
+      const graph = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ __typename }' } });
+      expect(graph.statusCode).toBe(429);
+      expect(graph.json()).toEqual({ errors: [{ message: 'Too many requests', extensions: { code: 'RATE_LIMITED' } }] });
+      // Probes are not limited.
+      expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      t.clock.advance(61_000);
+      expect((await t.app.inject({ method: 'GET', url: '/v1/public/signup/plans/x' })).statusCode).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a forged X-Forwarded-For does not reset the limit unless the proxy is trusted', async () => {
+    const direct = await startTestApp({ RATE_LIMIT_PER_IP: '2' });
+    try {
+      for (let i = 0; i < 2; i += 1) await direct.app.inject({ method: 'GET', url: '/healthz-not' });
+      const forged = await direct.app.inject({ method: 'GET', url: '/healthz-not', headers: { 'x-forwarded-for': '203.0.113.9' } });
+      expect(forged.statusCode).toBe(429);
+    } finally {
+      await direct.close();
+    }
+    const proxied = await startTestApp({ RATE_LIMIT_PER_IP: '2', TRUST_PROXY: '127.0.0.1' });
+    try {
+      const from = (ip: string) => proxied.app.inject({ method: 'GET', url: '/nowhere', headers: { 'x-forwarded-for': ip } });
+      expect((await from('203.0.113.1')).statusCode).toBe(404);
+      expect((await from('203.0.113.1')).statusCode).toBe(404);
+      expect((await from('203.0.113.1')).statusCode).toBe(429);
+      expect((await from('203.0.113.2')).statusCode).toBe(404); // another client behind the proxy
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  (redisUrl ? it : it.skip)('two gateways sharing Redis enforce one limit', async () => {
+    const prefix = `test-${randomBytes(4).toString('hex')}:`;
+    const env = { RATE_LIMIT_PER_IP: '4', REDIS_URL: redisUrl as string, REDIS_PREFIX: prefix };
+    const [a, b] = [await startTestApp(env), await startTestApp(env)];
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i += 1) statuses.push((await (i % 2 ? b : a).app.inject({ method: 'GET', url: '/nowhere' })).statusCode);
+      expect(statuses).toEqual([404, 404, 404, 404, 429, 429]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('fails open and logs loudly when the shared store is down', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    const redis = await connectRedis('redis://127.0.0.1:1', 200); // nothing listens there
+    redis.on('error', () => undefined);
+    const limiter = new FailOpenRateLimiter(new RedisRateLimiter(redis, new ManualClock(), 'x:'), log);
+    try {
+      for (let i = 0; i < 3; i += 1) expect(await limiter.consume('k', 1, 60)).toEqual({ allowed: true, retryAfterSeconds: 0 });
+      expect(lines.some((l) => l.includes('rate-limit store unavailable: failing open'))).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('a gateway whose Redis is down still serves, without a 500', async () => {
+    const t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_PER_IP: '1' });
+    try {
+      for (let i = 0; i < 3; i += 1) expect((await t.app.inject({ method: 'GET', url: '/v1/public/signup/plans/x' })).statusCode).toBe(404);
+      expect((await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'a@example.com', password: 'x' } })).statusCode).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+});
