@@ -17,6 +17,7 @@ import { operationsRoutes } from './http/operations';
 import { perIpRateLimit, securityHeaders } from './http/security';
 import { transportFromConfig } from './lib/mail/transports';
 import { registerLegacyApi } from './rest/http';
+import { sendError, sendJson } from './rest/responses';
 import { legacyRoutes } from './rest/routes';
 import { createServices } from './services';
 
@@ -80,6 +81,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     trustProxy: config.trustProxy ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // Errors raised before routing (a URL that does not decode): no route can match it.
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, 'NOT_FOUND');
+      return sendJson(reply, 400, JSON.stringify({ detail: error.message }));
+    },
   });
 
   const ownsDb = options.db === undefined;
@@ -108,8 +114,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   operationsRoutes(app, services);
 
   const schema = buildGatewaySchema();
-  const apollo = await createApolloServer(schema, config);
-  await app.register(fastifyApollo(apollo), { context: async (request) => contextFor(request) });
 
   await registerLegacyApi(app, {
     schema,
@@ -121,6 +125,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       { pattern: /^\/(healthz|readyz|metrics)$/, methods: ['GET'] },
     ],
   });
+  // After the legacy API: it installs the error and not-found answers every route (Apollo's too) uses.
+  const apollo = await createApolloServer(schema, config);
+  await app.register(fastifyApollo(apollo), { context: async (request) => contextFor(request) });
   // Public keys for services that verify our tokens themselves (empty with HS256).
   app.get('/.well-known/jwks.json', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(services.jwt.jwks()));
 

@@ -1,6 +1,6 @@
 import { GraphQLError, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchemaSync, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
-import { VALIDATION_ERROR_CODE } from '../lib/errors';
+import { buildSchemaSync, type MiddlewareFn, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
+import { DomainError, VALIDATION_ERROR_CODE } from '../lib/errors';
 import { toPlainJson } from '../rest/python-json';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { AuthResolver } from '../modules/auth/auth.resolver';
@@ -28,6 +28,22 @@ export const gatewayValidateFn: ValidatorFn = (argValue, argType, { info }) => {
   }
 };
 
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(containsNul);
+  return false;
+}
+
+/**
+ * No identifier, name, address or secret of ours can contain U+0000, and PostgreSQL text
+ * cannot hold it at all: such input is refused up front, the same on both engines (400).
+ */
+export const rejectNulCharacters: MiddlewareFn = async ({ args }, next) => {
+  if (containsNul(args)) throw new DomainError('NUL_CHARACTER');
+  return next();
+};
+
 let cached: GraphQLSchema | undefined;
 
 /** The gateway's schema, built once per process (type-graphql metadata is global anyway). */
@@ -36,6 +52,7 @@ export function buildGatewaySchema(): GraphQLSchema {
     resolvers,
     authChecker,
     validateFn: gatewayValidateFn,
+    globalMiddlewares: [rejectNulCharacters],
   });
   return cached;
 }

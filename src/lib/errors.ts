@@ -12,6 +12,7 @@ export const ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, detail: 'Method Not Allowed' },
   BODY_TOO_LARGE: { status: 413, detail: 'Request body too large' },
   BODY_UNREADABLE: { status: 400, detail: 'There was an error parsing the body' },
+  NUL_CHARACTER: { status: 400, detail: 'Text must not contain NUL characters' },
   INTERNAL_SERVER_ERROR: { status: 500, detail: 'Internal Server Error' },
   // Authentication and authorisation
   NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated', headers: { 'www-authenticate': 'Bearer' } },
