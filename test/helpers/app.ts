@@ -31,14 +31,14 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** A gateway on a fresh database of the engine under test, with a hand-moved clock. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, logStream?: NodeJS.WritableStream): Promise<TestApp> {
   const database: TestDatabase = await createTestDatabase();
   const config: Config = { ...testConfig(env), database: database.config };
   const db = createDb(database.config);
   await migrateLatest(db);
   const clock = new ManualClock(new Date('2026-11-21T12:00:00.000Z'));
   const mail = new MemoryTransport();
-  const app = await buildApp(config, { db, clock, mailTransport: mail, sendMail: false });
+  const app = await buildApp(config, { db, clock, mailTransport: mail, sendMail: false, logStream });
   await app.ready();
   return {
     app,
