@@ -50,6 +50,17 @@ describe(`secrets stay out of the logs; probes, metrics and headers (${engine})`
     for (const secret of secrets) expect(captured).not.toContain(secret);
   });
 
+  it('records platform security events: logins, failures, resets, revocations and reuse', async () => {
+    const pair = await registerOperator(t, 'events@example.com');
+    const rotated = (await post(t, '/auth/refresh', { refresh_token: pair.refresh_token })).json();
+    await post(t, '/auth/refresh', { refresh_token: rotated.refresh_token });
+    await post(t, '/auth/refresh', { refresh_token: pair.refresh_token }); // reuse of an old token
+    const events = await asPlatform<{ securityEvents: Array<{ action: string; targetKind: string | null }> }>(t, '{ securityEvents(first: 500) { action targetKind } }');
+    const actions = new Set(events.securityEvents.map((e) => e.action));
+    for (const action of ['login.succeeded', 'login.failed', 'password.reset', 'session.revoked', 'refresh.reuse_detected']) expect(actions).toContain(action);
+    expect(events.securityEvents.find((e) => e.action === 'login.failed')?.targetKind).toBe('email');
+  });
+
   it('redacts secrets that a log call is handed inside objects', () => {
     const before = log.length;
     t.app.log.info(

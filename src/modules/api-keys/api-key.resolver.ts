@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../graphql/auth-checker';
 import type { GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
@@ -78,17 +78,27 @@ export class ApiKeyResolver {
   @Query(() => [AuditEvent], { description: "A tenant's audit events, newest first (tenant admins)." })
   async auditEvents(@Arg('input') input: AuditQueryInput, @Ctx() ctx: GqlContext): Promise<AuditEvent[]> {
     const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
-    const rows = await ctx.db('audit_events').where({ tenant_id: tenant.id }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(input.first);
-    return rows.map((r) => ({
-      id: r.id,
-      action: r.action,
-      actorKind: r.actor_kind,
-      actorId: r.actor_id,
-      targetKind: r.target_kind,
-      targetId: r.target_id,
-      ip: r.ip,
-      requestId: r.request_id,
-      createdAt: new Date(r.created_at),
-    }));
+    return listAudit(ctx, tenant.id, input.first);
   }
+
+  @Authorized([Role.PlatformAdmin])
+  @Query(() => [AuditEvent], { description: 'Platform security events (logins, resets, revocations, reuse detections), newest first.' })
+  async securityEvents(@Arg('first', () => Int, { defaultValue: 100 }) first: number, @Ctx() ctx: GqlContext): Promise<AuditEvent[]> {
+    return listAudit(ctx, null, Math.min(Math.max(first, 1), 500));
+  }
+}
+
+async function listAudit(ctx: GqlContext, tenantId: string | null, first: number): Promise<AuditEvent[]> {
+  const rows = await ctx.db('audit_events').where({ tenant_id: tenantId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(first);
+  return rows.map((r) => ({
+    id: r.id,
+    action: r.action,
+    actorKind: r.actor_kind,
+    actorId: r.actor_id,
+    targetKind: r.target_kind,
+    targetId: r.target_id,
+    ip: r.ip,
+    requestId: r.request_id,
+    createdAt: new Date(r.created_at),
+  }));
 }
