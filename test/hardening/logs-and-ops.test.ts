@@ -55,6 +55,8 @@ describe(`secrets stay out of the logs; probes, metrics and headers (${engine})`
     const rotated = (await post(t, '/auth/refresh', { refresh_token: pair.refresh_token })).json();
     await post(t, '/auth/refresh', { refresh_token: rotated.refresh_token });
     await post(t, '/auth/refresh', { refresh_token: pair.refresh_token }); // reuse of an old token
+    const session = (await post(t, '/auth/login', { email: 'events@example.com', password: 'correct horse battery staple' })).json();
+    await post(t, '/auth/logout', { refresh_token: session.refresh_token });
     const events = await asPlatform<{ securityEvents: Array<{ action: string; targetKind: string | null }> }>(t, '{ securityEvents(first: 500) { action targetKind } }');
     const actions = new Set(events.securityEvents.map((e) => e.action));
     for (const action of ['login.succeeded', 'login.failed', 'password.reset', 'session.revoked', 'refresh.reuse_detected']) expect(actions).toContain(action);
