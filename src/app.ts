@@ -13,7 +13,9 @@ import { parseCookieHeader } from './lib/cookies';
 import { MailSender } from './lib/mail/sender';
 import { MemoryRateLimiter } from './lib/rate-limit';
 import { connectRedis, FailOpenRateLimiter, RedisRateLimiter } from './lib/redis-rate-limit';
+import { explorerRoutes } from './http/explorer';
 import { operationsRoutes } from './http/operations';
+import { generateOpenApi } from './rest/openapi';
 import { perIpRateLimit, securityHeaders } from './http/security';
 import { transportFromConfig } from './lib/mail/transports';
 import { registerLegacyApi } from './rest/http';
@@ -115,7 +117,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const schema = buildGatewaySchema();
 
-  await registerLegacyApi(app, {
+  const compiledRoutes = await registerLegacyApi(app, {
     schema,
     routes: legacyRoutes,
     contextFor: (request) => contextFor(request),
@@ -123,7 +125,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       { pattern: /^\/graphql$/, methods: ['GET', 'POST', 'OPTIONS'] },
       { pattern: /^\/\.well-known\/jwks\.json$/, methods: ['GET'] },
       { pattern: /^\/(healthz|readyz|metrics)$/, methods: ['GET'] },
+      { pattern: /^\/(openapi\.json|graphiql|docs|graphiql\/assets\/[^/]+|docs\/assets\/[^/]+)$/, methods: ['GET'] },
     ],
+  });
+  explorerRoutes(app, {
+    graphiql: config.graphiql,
+    docs: config.docs,
+    openApi: () => generateOpenApi(compiledRoutes, schema, config.publicUrl),
   });
   // After the legacy API: it installs the error and not-found answers every route (Apollo's too) uses.
   const apollo = await createApolloServer(schema, config);

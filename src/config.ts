@@ -90,6 +90,9 @@ export interface Config {
   ipWindowSeconds: number;
   /** Serve Prometheus metrics at /metrics. */
   metrics: boolean;
+  /** Serve GraphiQL at /graphiql, and the REST reference at /docs. */
+  graphiql: boolean;
+  docs: boolean;
 }
 
 export class ConfigError extends Error {
@@ -295,6 +298,8 @@ export function loadConfig(env: Env = process.env): Config {
     ipRequestsPerWindow: reader.int('RATE_LIMIT_PER_IP', 600, 1, 10_000_000),
     ipWindowSeconds: reader.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     metrics: reader.bool('METRICS_ENABLED', true),
+    graphiql: reader.bool('GRAPHIQL_ENABLED', appEnv !== 'production'),
+    docs: reader.bool('DOCS_ENABLED', true),
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;

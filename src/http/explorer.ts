@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The offline explorer pages: GraphiQL at /graphiql and the REST reference at /docs, with
+ * every script and stylesheet served from npm packages by the gateway itself (no CDN), and
+ * the OpenAPI document they read at /openapi.json.
+ */
+interface Asset {
+  body: Buffer;
+  type: string;
+}
+
+/** A file of an installed package, also where the package's `exports` map hides it. */
+const moduleFile = (specifier: string): string => {
+  const [scopeOrName, ...rest] = specifier.split('/');
+  const name = scopeOrName.startsWith('@') ? `${scopeOrName}/${rest.shift()}` : scopeOrName;
+  const entry = require.resolve(name);
+  const root = entry.slice(0, entry.lastIndexOf(`node_modules${path.sep}${name.split('/').join(path.sep)}`) + `node_modules/${name}`.length);
+  return path.join(root, ...rest);
+};
+const ownFile = (name: string): string => {
+  // Next to this file in src/, or copied next to the compiled file in dist/.
+  const candidates = [path.join(__dirname, 'explorer', name), path.resolve(__dirname, '..', '..', '..', 'src', 'http', 'explorer', name)];
+  const found = candidates.find((file) => {
+    try {
+      readFileSync(file);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!found) throw new Error(`explorer asset ${name} not found`);
+  return found;
+};
+
+function load(file: string, type: string): Asset {
+  return { body: readFileSync(file), type };
+}
+
+const JS = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+
+/** Pages may load only their own assets; inline styles are needed by both UIs. */
+const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+function page(title: string, styles: string[], scripts: string[], body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+${styles.map((href) => `<link rel="stylesheet" href="${href}">`).join('\n')}
+<style>html, body { height: 100%; margin: 0; }</style>
+</head>
+<body>
+${body}
+${scripts.map((src) => `<script src="${src}"></script>`).join('\n')}
+</body>
+</html>
+`;
+}
+
+export interface ExplorerOptions {
+  graphiql: boolean;
+  docs: boolean;
+  openApi: () => Record<string, unknown>;
+}
+
+export function explorerRoutes(app: FastifyInstance, options: ExplorerOptions): string[] {
+  const served: string[] = ['/openapi.json'];
+  let document: string | undefined;
+  app.get('/openapi.json', async (_request, reply) => {
+    document ??= JSON.stringify(options.openApi());
+    return reply.header('content-type', 'application/json').header('cache-control', 'no-cache').send(document);
+  });
+
+  const assets = new Map<string, Asset>();
+  const serveAssets = (prefix: string) =>
+    app.get(`${prefix}/assets/:name`, async (request, reply) => {
+      const asset = assets.get(`${prefix}/assets/${(request.params as { name: string }).name}`);
+      if (!asset) return reply.callNotFound();
+      return reply.header('content-type', asset.type).header('cache-control', 'public, max-age=86400').send(asset.body);
+    });
+
+  if (options.graphiql) {
+    assets.set('/graphiql/assets/react.js', load(moduleFile('react/umd/react.production.min.js'), JS));
+    assets.set('/graphiql/assets/react-dom.js', load(moduleFile('react-dom/umd/react-dom.production.min.js'), JS));
+    assets.set('/graphiql/assets/graphiql.js', load(moduleFile('graphiql/graphiql.min.js'), JS));
+    assets.set('/graphiql/assets/graphiql.css', load(moduleFile('graphiql/graphiql.min.css'), CSS));
+    assets.set('/graphiql/assets/app.js', load(ownFile('graphiql.js'), JS));
+    const html = page(
+      'HydraCore GraphiQL',
+      ['/graphiql/assets/graphiql.css'],
+      ['/graphiql/assets/react.js', '/graphiql/assets/react-dom.js', '/graphiql/assets/graphiql.js', '/graphiql/assets/app.js'],
+      '<div id="graphiql" style="height: 100vh"></div>',
+    );
+    app.get('/graphiql', async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', PAGE_CSP).send(html));
+    serveAssets('/graphiql');
+    served.push('/graphiql');
+  }
+
+  if (options.docs) {
+    assets.set('/docs/assets/swagger-ui.css', load(moduleFile('swagger-ui-dist/swagger-ui.css'), CSS));
+    assets.set('/docs/assets/swagger-ui-bundle.js', load(moduleFile('swagger-ui-dist/swagger-ui-bundle.js'), JS));
+    assets.set('/docs/assets/app.js', load(ownFile('docs.js'), JS));
+    const html = page('HydraCore REST API', ['/docs/assets/swagger-ui.css'], ['/docs/assets/swagger-ui-bundle.js', '/docs/assets/app.js'], '<div id="swagger-ui"></div>');
+    app.get('/docs', async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', PAGE_CSP).send(html));
+    serveAssets('/docs');
+    served.push('/docs');
+  }
+  return served;
+}
