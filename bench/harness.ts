@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+/** Processes the benchmark drives: gateway servers and load generators, each its own process. */
+export const ROOT = path.resolve(__dirname, '..', '..');
+const SERVER = path.join(ROOT, 'dist', 'bench', 'server.js');
+const REFRESH_LOAD = path.join(ROOT, 'dist', 'bench', 'refresh-load.js');
+const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export const BASE_ENV: Record<string, string> = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+  RATE_LIMIT_PER_IP: '10000000',
+  LOGIN_MAX_FAILURES: '10000',
+  MAIL_POLL_INTERVAL_MS: '3600000',
+  METRICS_ENABLED: 'false',
+};
+
+export async function startServer(env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [SERVER], {
+    env: { ...process.env, ...BASE_ENV, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready\n')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  child.stdout?.resume();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  total: number;
+}
+
+function run(file: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(file)} exited with ${code}`))));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** autocannon in its own process: JSON summary → requests/s and latency percentiles (ms). */
+export async function cannon(url: string, options: { connections: number; seconds: number; method?: string; body?: string; headers?: Record<string, string>; idReplacement?: boolean }): Promise<Load> {
+  const args = ['-j', '-c', String(options.connections), '-d', String(options.seconds)];
+  if (options.method) args.push('-m', options.method);
+  if (options.body) args.push('-b', options.body);
+  for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`);
+  if (options.idReplacement) args.push('-I');
+  args.push(url);
+  const summary = JSON.parse(await run(AUTOCANNON, args)) as {
+    requests: { average: number; total: number };
+    latency: { p50: number; p99: number };
+    non2xx: number;
+  };
+  return { rps: summary.requests.average, p50: summary.latency.p50, p99: summary.latency.p99, non2xx: summary.non2xx, total: summary.requests.total };
+}
+
+export async function refreshLoad(url: string, tokens: string[], seconds: number): Promise<{ rps: number; errors: number; requests: number }> {
+  return JSON.parse(await run(REFRESH_LOAD, [url, String(seconds)], JSON.stringify(tokens)));
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+}
