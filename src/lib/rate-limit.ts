@@ -18,43 +18,84 @@ export interface RateLimiter {
   reset(key: string): Promise<void>;
 }
 
-/** Sliding log of hit times per key; old hits fall out of the window. */
+/**
+ * Sliding log of hit times per key. Hits arrive in time order, so expired ones are dropped
+ * from the front: every check is O(1) amortised, whatever the limit (a per-IP limit of
+ * thousands of requests a minute must not cost a scan of thousands of entries per request).
+ */
+class HitLog {
+  private readonly times: number[] = [];
+  private head = 0;
+
+  expire(before: number): void {
+    while (this.head < this.times.length && this.times[this.head] <= before) this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  get size(): number {
+    return this.times.length - this.head;
+  }
+
+  /** The time of the hit that must expire before `limit` hits fit again. */
+  blockingHit(limit: number): number {
+    return this.times[this.times.length - limit];
+  }
+
+  get newest(): number | undefined {
+    return this.size === 0 ? undefined : this.times[this.times.length - 1];
+  }
+
+  add(time: number): void {
+    this.times.push(time);
+  }
+}
+
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly hits = new Map<string, number[]>();
+  private readonly logs = new Map<string, HitLog>();
   private lastSweep = 0;
 
   constructor(private readonly clock: Clock) {}
 
   async consume(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
-    const decision = await this.peek(key, limit, windowSeconds);
-    if (decision.allowed) this.live(key, windowSeconds).push(this.clock.now().getTime());
+    const log = this.live(key, windowSeconds);
+    const decision = this.decide(log, limit, windowSeconds);
+    if (decision.allowed) log.add(this.clock.now().getTime());
     return decision;
   }
 
   async peek(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
-    const hits = this.live(key, windowSeconds);
-    if (hits.length < limit) return { allowed: true, retryAfterSeconds: 0 };
-    const freedAt = hits[hits.length - limit] + windowSeconds * 1000;
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((freedAt - this.clock.now().getTime()) / 1000)) };
+    return this.decide(this.live(key, windowSeconds), limit, windowSeconds);
   }
 
   async reset(key: string): Promise<void> {
-    this.hits.delete(key);
+    this.logs.delete(key);
   }
 
-  private live(key: string, windowSeconds: number): number[] {
+  private decide(log: HitLog, limit: number, windowSeconds: number): LimitDecision {
+    if (log.size < limit) return { allowed: true, retryAfterSeconds: 0 };
+    const freedAt = log.blockingHit(limit) + windowSeconds * 1000;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((freedAt - this.clock.now().getTime()) / 1000)) };
+  }
+
+  private live(key: string, windowSeconds: number): HitLog {
     const now = this.clock.now().getTime();
     this.sweep(now);
-    const since = now - windowSeconds * 1000;
-    const hits = (this.hits.get(key) ?? []).filter((t) => t > since);
-    this.hits.set(key, hits);
-    return hits;
+    let log = this.logs.get(key);
+    if (!log) this.logs.set(key, (log = new HitLog()));
+    log.expire(now - windowSeconds * 1000);
+    return log;
   }
 
-  /** Drops keys with no recent hits, so the map cannot grow without bound. */
+  /** Drops keys with no hit in a day, so the map cannot grow without bound. */
   private sweep(now: number): void {
     if (now - this.lastSweep < 60_000) return;
     this.lastSweep = now;
-    for (const [key, hits] of this.hits) if (hits.length === 0 || hits[hits.length - 1] < now - 86_400_000) this.hits.delete(key);
+    for (const [key, log] of this.logs) {
+      const newest = log.newest;
+      if (newest === undefined || newest < now - 86_400_000) this.logs.delete(key);
+    }
   }
 }
