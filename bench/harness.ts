@@ -7,6 +7,7 @@ import path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..');
 const SERVER = path.join(ROOT, 'dist', 'bench', 'server.js');
 const REFRESH_LOAD = path.join(ROOT, 'dist', 'bench', 'refresh-load.js');
+const SIGNUP_LOAD = path.join(ROOT, 'dist', 'bench', 'signup-load.js');
 const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 
 export async function freePort(): Promise<number> {
@@ -76,12 +77,11 @@ function run(file: string, args: string[], input?: string): Promise<string> {
 }
 
 /** autocannon in its own process: JSON summary → requests/s and latency percentiles (ms). */
-export async function cannon(url: string, options: { connections: number; seconds: number; method?: string; body?: string; headers?: Record<string, string>; idReplacement?: boolean }): Promise<Load> {
+export async function cannon(url: string, options: { connections: number; seconds: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<Load> {
   const args = ['-j', '-c', String(options.connections), '-d', String(options.seconds)];
   if (options.method) args.push('-m', options.method);
   if (options.body) args.push('-b', options.body);
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`);
-  if (options.idReplacement) args.push('-I');
   args.push(url);
   const summary = JSON.parse(await run(AUTOCANNON, args)) as {
     requests: { average: number; total: number };
@@ -93,6 +93,10 @@ export async function cannon(url: string, options: { connections: number; second
 
 export async function refreshLoad(url: string, tokens: string[], seconds: number): Promise<{ rps: number; errors: number; requests: number }> {
   return JSON.parse(await run(REFRESH_LOAD, [url, String(seconds)], JSON.stringify(tokens)));
+}
+
+export async function signupLoad(url: string, seconds: number, connections: number, tenant: string, label: string): Promise<{ rps: number; failures: number; requests: number }> {
+  return JSON.parse(await run(SIGNUP_LOAD, [url, String(seconds), String(connections), tenant, label]));
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {

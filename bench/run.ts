@@ -9,7 +9,7 @@ import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createDb, migrateLatest, type Db } from '../src/db/knex';
 import { newId } from '../src/lib/ids';
-import { BASE_ENV, cannon, postJson, refreshLoad, ROOT, startServer, type Server } from './harness';
+import { BASE_ENV, cannon, postJson, refreshLoad, ROOT, signupLoad, startServer, type Server } from './harness';
 
 /**
  * `npm run bench`: each figure is measured against the limit of its own stack in the same run
@@ -251,12 +251,9 @@ async function signups(): Promise<void> {
       await db('shared_nodes').insert({ id: newId(), tenant_id: i < 2 ? tenant : null, hostname: `n${i}.example.com`, base_domain: 'sites.example.com', capacity: 1_000_000, used: 0, created_at: now });
     }
     servers.push(await startServer({ ...schema.env, MIGRATE_ON_START: 'false' }), await startServer({ ...schema.env, MIGRATE_ON_START: 'false' }));
-    const body = JSON.stringify({ company_name: 'Bench [<id>]', email: 'signup-[<id>]@example.com', tenant_slug: 'race' });
-    const results = await Promise.all(
-      servers.map((server) => cannon(`${server.url}/v1/public/signup`, { connections: 8, seconds: DURATION, method: 'POST', body, headers: { 'content-type': 'application/json' }, idReplacement: true })),
-    );
+    const results = await Promise.all(servers.map((server, i) => signupLoad(`${server.url}/v1/public/signup`, DURATION, 8, 'race', `p${i}`)));
     const rps = results.reduce((sum, r) => sum + r.rps, 0);
-    const failures = results.reduce((sum, r) => sum + r.non2xx, 0);
+    const failures = results.reduce((sum, r) => sum + r.failures, 0);
     const nodes: Array<{ id: string; used: number }> = await db('shared_nodes').select('id', 'used');
     let consistent = true;
     for (const node of nodes) {

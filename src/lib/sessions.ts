@@ -61,10 +61,7 @@ export class SessionStore {
 
     if (row.rotated_at === null) {
       // The current token: rotate it. The conditional update makes exactly one request win.
-      const refreshToken = await this.db.transaction(async (trx) => {
-        const won = await trx('refresh_tokens').where({ id: row.id }).whereNull('rotated_at').update({ rotated_at: iso(now) });
-        return won === 1 ? this.issueToken(trx, row.session_id, row.id, ttlSeconds) : undefined;
-      });
+      const refreshToken = await this.rotateCurrent(row, now, ttlSeconds);
       if (refreshToken !== undefined) return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken } };
       return this.rotate(presented, kind, ttlSeconds); // lost the race: now it is a rotated token
     }
@@ -75,6 +72,34 @@ export class SessionStore {
     }
     await this.revokeSession(row.session_id, 'reuse');
     return { ok: false, reason: 'reused', sessionId: row.session_id };
+  }
+
+  /**
+   * Marks the current token rotated and issues its child, atomically. On PostgreSQL one
+   * statement does both (a data-modifying CTE: one round trip, no BEGIN/COMMIT); SQLite runs
+   * the same two steps in a local transaction.
+   */
+  private async rotateCurrent(row: TokenRow, now: Date, ttlSeconds: number): Promise<string | undefined> {
+    const token = randomToken(32);
+    const child = { id: newId(), hash: sha256Hex(token), created: iso(now), expires: iso(new Date(now.getTime() + ttlSeconds * 1000)) };
+    if (this.db.client.config.client === 'pg') {
+      const result = await this.db.raw(
+        `with rotated as (
+           update refresh_tokens set rotated_at = ? where id = ? and rotated_at is null returning session_id
+         )
+         insert into refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
+         select ?, session_id, ?, ?, ?, ? from rotated
+         returning id`,
+        [child.created, row.id, child.id, row.id, child.hash, child.created, child.expires],
+      );
+      return (result as { rows: unknown[] }).rows.length === 1 ? token : undefined;
+    }
+    return this.db.transaction(async (trx) => {
+      const won = await trx('refresh_tokens').where({ id: row.id }).whereNull('rotated_at').update({ rotated_at: child.created });
+      if (won !== 1) return undefined;
+      await trx('refresh_tokens').insert({ id: child.id, session_id: row.session_id, parent_id: row.id, token_hash: child.hash, created_at: child.created, expires_at: child.expires });
+      return token;
+    });
   }
 
   /** Revokes the family the token belongs to (logout) and returns its id; unknown tokens are ignored. */

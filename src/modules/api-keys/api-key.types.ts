@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ApiKeyType {
   @Field(() => ID)
   id!: string;
@@ -24,7 +24,7 @@ export class ApiKeyType {
   revokedAt!: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class CreatedApiKey {
   @Field({ description: 'The key itself: shown this once, stored only as a hash.' })
   key!: string;
@@ -33,7 +33,7 @@ export class CreatedApiKey {
   apiKey!: ApiKeyType;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class AuditEvent {
   @Field(() => ID)
   id!: string;

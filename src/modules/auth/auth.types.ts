@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'Operator tokens. The access token lives 30 minutes, the refresh token 30 days.' })
+@ObjectType({ simpleResolvers: true, description: 'Operator tokens. The access token lives 30 minutes, the refresh token 30 days.' })
 export class TokenPair {
   @Field()
   accessToken!: string;
@@ -18,13 +18,13 @@ export class TokenPair {
   tokenType!: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Message {
   @Field()
   message!: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class TenantMembership {
   @Field(() => ID)
   id!: string;
@@ -39,7 +39,7 @@ export class TenantMembership {
   role!: string;
 }
 
-@ObjectType({ description: 'The signed-in operator.' })
+@ObjectType({ simpleResolvers: true, description: 'The signed-in operator.' })
 export class Me {
   @Field(() => ID)
   id!: string;
@@ -60,7 +60,7 @@ export class Me {
   tenants!: TenantMembership[];
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Operator {
   @Field(() => ID)
   id!: string;

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'Customer portal tokens. The access token lives 60 minutes.' })
+@ObjectType({ simpleResolvers: true, description: 'Customer portal tokens. The access token lives 60 minutes.' })
 export class CustomerTokens {
   @Field()
   accessToken!: string;
@@ -21,7 +21,7 @@ export class CustomerTokens {
   tokenType!: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SignupResult {
   @Field(() => ID)
   customerId!: string;
@@ -33,7 +33,7 @@ export class SignupResult {
   siteUrl!: string;
 }
 
-@ObjectType('Customer')
+@ObjectType('Customer', { simpleResolvers: true })
 export class CustomerType {
   @Field(() => ID)
   id!: string;
@@ -60,7 +60,7 @@ export class CustomerType {
   createdAt!: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class CustomerPage {
   @Field(() => [CustomerType])
   nodes!: CustomerType[];
@@ -72,7 +72,7 @@ export class CustomerPage {
   hasNextPage!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Membership {
   @Field(() => ID)
   userId!: string;

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { PinAppliesTo } from './pin.inputs';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PinStatus {
   @Field(() => Date, { nullable: true })
   createdAt!: Date | null;
@@ -19,7 +19,7 @@ export class PinStatus {
   lockedUntil!: Date | null;
 }
 
-@ObjectType('PinPolicy')
+@ObjectType('PinPolicy', { simpleResolvers: true })
 export class PinPolicyType {
   @Field(() => ID)
   instanceId!: string;
@@ -34,7 +34,7 @@ export class PinPolicyType {
   pinSessionTtlMinutes!: number;
 }
 
-@ObjectType({ description: 'The outcome of a PIN confirmation for a skill on an instance.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of a PIN confirmation for a skill on an instance.' })
 export class PinConfirmation {
   @Field({ description: 'The skill may run now.' })
   confirmed!: boolean;
@@ -46,7 +46,7 @@ export class PinConfirmation {
   required!: boolean;
 }
 
-@ObjectType({ description: 'Whether running a skill on an instance needs the PIN right now.' })
+@ObjectType({ simpleResolvers: true, description: 'Whether running a skill on an instance needs the PIN right now.' })
 export class PinRequirement {
   @Field({ description: 'The policy asks this caller for a PIN for this skill.' })
   policyRequires!: boolean;

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'A plan as shown on the public signup page.' })
+@ObjectType({ simpleResolvers: true, description: 'A plan as shown on the public signup page.' })
 export class PublicPlan {
   @Field()
   description!: string;
@@ -15,7 +15,7 @@ export class PublicPlan {
   price!: string;
 }
 
-@ObjectType('Tenant')
+@ObjectType('Tenant', { simpleResolvers: true })
 export class TenantType {
   @Field(() => ID)
   id!: string;
@@ -30,7 +30,7 @@ export class TenantType {
   createdAt!: Date;
 }
 
-@ObjectType('Plan')
+@ObjectType('Plan', { simpleResolvers: true })
 export class PlanType extends PublicPlan {
   @Field(() => ID)
   id!: string;
@@ -42,7 +42,7 @@ export class PlanType extends PublicPlan {
   active!: boolean;
 }
 
-@ObjectType('SharedNode')
+@ObjectType('SharedNode', { simpleResolvers: true })
 export class SharedNodeType {
   @Field(() => ID)
   id!: string;
@@ -66,7 +66,7 @@ export class SharedNodeType {
   free!: number;
 }
 
-@ObjectType('Instance')
+@ObjectType('Instance', { simpleResolvers: true })
 export class InstanceType {
   @Field(() => ID)
   id!: string;
