@@ -1,7 +1,6 @@
 import { DomainError } from '../lib/errors';
 import { JwtError } from '../lib/jwt';
 import { sha256Hex } from '../lib/secrets';
-import { User } from '../modules/auth/auth.model';
 import type { Credentials, GqlContext, Principal } from './context';
 
 /** Token kinds (`typ`): an operator token is never a customer's, nor the reverse. */
@@ -101,16 +100,17 @@ async function resolveOperator(ctx: GqlContext, token: string): Promise<Principa
   const sessionId = typeof claims.sid === 'string' ? claims.sid : '';
   // One indexed lookup: the user still exists and the session was not revoked (logout,
   // password reset, refresh-token reuse), so a stolen access token dies with its session.
-  const row = await User.query(ctx.db)
+  // Plain knex on this hot path (every authenticated request): no model instances needed.
+  const row: { id: string; email_verified: boolean | number; is_admin: boolean | number } | undefined = await ctx
+    .db('users')
     .join('sessions', 'sessions.subject_id', 'users.id')
     .where('users.id', claims.sub)
     .where('sessions.id', sessionId)
     .where('sessions.subject_kind', 'user')
     .whereNull('sessions.revoked_at')
-    .select('users.id', 'users.email_verified', 'users.is_admin')
-    .first();
+    .first('users.id', 'users.email_verified', 'users.is_admin');
   if (!row) throw new DomainError('INVALID_TOKEN');
-  return { kind: 'operator', userId: row.id, sessionId, emailVerified: row.email_verified, isAdmin: row.is_admin };
+  return { kind: 'operator', userId: row.id, sessionId, emailVerified: Boolean(row.email_verified), isAdmin: Boolean(row.is_admin) };
 }
 
 async function resolveCustomer(ctx: GqlContext, token: string): Promise<Principal> {

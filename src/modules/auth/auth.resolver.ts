@@ -8,7 +8,6 @@ import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { randomToken, sha256Hex } from '../../lib/secrets';
 import type { IssuedRefresh } from '../../lib/sessions';
-import { Tenant } from '../tenancy/tenancy.model';
 import { limitMailRequests } from './auth.limits';
 import { endSession, rotateRefreshToken } from './session-flows';
 import { verificationCodeMail, passwordResetMail } from './auth.mail';
@@ -22,7 +21,7 @@ import {
   TokenCredentialsInput,
   VerifyEmailInput,
 } from './auth.inputs';
-import { Me, Message, Operator, TokenPair } from './auth.types';
+import { Me, Message, Operator, TenantMembership, TokenPair } from './auth.types';
 
 /** CONTRACT section 3: operator access tokens live 30 minutes. */
 export const OPERATOR_ACCESS_TTL_SECONDS = 1800;
@@ -149,9 +148,13 @@ export class AuthResolver {
   @Query(() => Me, { description: 'The signed-in operator and their tenants (works before email verification).' })
   async me(@Ctx() ctx: GqlContext): Promise<Me> {
     const principal = ctx.principal as OperatorPrincipal;
-    const user = await User.query(ctx.db).findById(principal.userId);
+    const user: { id: string; email: string; email_verified: boolean | number; is_admin: boolean | number; created_at: string | Date } | undefined = await ctx
+      .db('users')
+      .where('id', principal.userId)
+      .first('id', 'email', 'email_verified', 'is_admin', 'created_at');
     if (!user) throw new DomainError('INVALID_TOKEN');
-    const tenants = await Tenant.query(ctx.db)
+    const tenants: TenantMembership[] = await ctx
+      .db('tenants')
       .join('tenant_members', 'tenant_members.tenant_id', 'tenants.id')
       .where('tenant_members.user_id', user.id)
       .orderBy('tenants.slug')
@@ -159,10 +162,10 @@ export class AuthResolver {
     return {
       id: user.id,
       email: user.email,
-      emailVerified: user.email_verified,
-      isAdmin: user.is_admin,
-      createdAt: user.created_at,
-      tenants: tenants.map((t) => ({ id: t.id, slug: t.slug, name: t.name, role: (t as unknown as { role: string }).role })),
+      emailVerified: Boolean(user.email_verified),
+      isAdmin: Boolean(user.is_admin),
+      createdAt: new Date(user.created_at),
+      tenants,
     };
   }
 
