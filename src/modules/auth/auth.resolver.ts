@@ -134,9 +134,9 @@ export class AuthResolver {
   @Mutation(() => TokenPair, { description: 'Rotates a refresh token into a new pair (reuse of a rotated token revokes the session).' })
   async refresh(@Arg('input') input: RefreshInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
     const issued = await rotateRefreshToken(ctx, input.refreshToken, 'user');
-    const user = await User.query(ctx.db).findById(issued.subjectId);
+    const user: { id: string; email_verified: boolean | number } | undefined = await ctx.db('users').where('id', issued.subjectId).first('id', 'email_verified');
     if (!user) throw new DomainError('INVALID_REFRESH_TOKEN');
-    return tokenPair(ctx, user, issued);
+    return tokenPair(ctx, { id: user.id, email_verified: Boolean(user.email_verified) }, issued);
   }
 
   @Mutation(() => Boolean, { description: 'Ends the session of the refresh token (or of the access token). Never fails.' })
