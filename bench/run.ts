@@ -119,29 +119,38 @@ async function overhead(): Promise<number> {
 /** 2. Login against raw argon2.verify with the same parameters at the same concurrency. */
 async function loginAtHashingLimit(): Promise<void> {
   const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-  let calls = 0;
-  const deadline = Date.now() + DURATION * 1000;
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (Date.now() < deadline) {
-        await argon2.verify(hash, PASSWORD);
-        calls += 1;
-      }
-    }),
-  );
-  const raw = calls / ((Date.now() - started) / 1000);
+  const rawRate = async (): Promise<number> => {
+    let calls = 0;
+    const deadline = Date.now() + DURATION * 1000;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (Date.now() < deadline) {
+          await argon2.verify(hash, PASSWORD);
+          calls += 1;
+        }
+      }),
+    );
+    return calls / ((Date.now() - started) / 1000);
+  };
   const server = await startServer({ DATABASE_URL: sqliteUrl('login') });
   try {
     await registerAndLogin(server, 'login@example.com');
     const body = JSON.stringify({ email: 'login@example.com', password: PASSWORD });
     const options = { connections: 16, method: 'POST', body, headers: { 'content-type': 'application/json' } };
     await cannon(`${server.url}/auth/login`, { ...options, seconds: 2 });
-    const login = await cannon(`${server.url}/auth/login`, { ...options, seconds: DURATION });
-    if (login.non2xx > 0) throw new Error(`login answered ${login.non2xx} non-2xx`);
-    report('raw argon2.verify (calls/s, m=19456 KiB t=2 p=1, 16 concurrent)', raw.toFixed(1));
-    report('POST /auth/login (req/s, c=16)', login.rps.toFixed(1));
-    report('login / raw argon2', (login.rps / raw).toFixed(3), '>= 0.85', login.rps / raw >= 0.85);
+    // Two interleaved rounds (raw, gateway, raw, gateway), averaged: the machine is shared.
+    let raw = 0;
+    let login = 0;
+    for (let round = 0; round < 2; round += 1) {
+      raw += (await rawRate()) / 2;
+      const result = await cannon(`${server.url}/auth/login`, { ...options, seconds: DURATION });
+      if (result.non2xx > 0) throw new Error(`login answered ${result.non2xx} non-2xx`);
+      login += result.rps / 2;
+    }
+    report('raw argon2.verify (calls/s, m=19456 KiB t=2 p=1, 16 concurrent, mean of 2 rounds)', raw.toFixed(1));
+    report('POST /auth/login (req/s, c=16, mean of 2 rounds)', login.toFixed(1));
+    report('login / raw argon2', (login / raw).toFixed(3), '>= 0.85', login / raw >= 0.85);
   } finally {
     await server.stop();
   }

@@ -1,7 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { freePort } from '../helpers/net';
+import { builtServerExists, spawnGateway, type Gateway } from '../helpers/gateway';
 import { buildApp } from '../../src/app';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app';
@@ -66,11 +63,10 @@ describe(`signup placement under a race (${engine})`, () => {
     return;
   }
 
-  const mainJs = path.resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
-  (fs.existsSync(mainJs) ? it : it.skip)(`places exactly ${SLOTS} of ${SIGNUPS} signups sent to two gateway processes`, async () => {
+  (builtServerExists() ? it : it.skip)(`places exactly ${SLOTS} of ${SIGNUPS} signups sent to two gateway processes`, async () => {
     const database: TestDatabase = await createTestDatabase();
     const db = createDb(database.config);
-    const processes: ChildProcess[] = [];
+    const gateways: Gateway[] = [];
     try {
       await migrateLatest(db);
       const config = { ...testConfig(), database: database.config };
@@ -78,49 +74,19 @@ describe(`signup placement under a race (${engine})`, () => {
       await seed({ app: seeder, db } as unknown as TestApp);
       await seeder.close();
 
-      const ports = [await freePort(), await freePort()];
-      for (const port of ports) {
-        const child = spawn(process.execPath, [mainJs], {
-          env: {
-            ...process.env,
-            NODE_ENV: 'test',
-            LOG_LEVEL: 'error',
-            PORT: String(port),
-            DATABASE_URL: database.config.connection,
-            DATABASE_SCHEMA: database.config.schema ?? '',
-            JWT_SECRET: 'race-secret-race-secret-race-secret-0123',
-            ARGON2_MEMORY_KIB: '1024',
-            ARGON2_TIME_COST: '1',
-            MAIL_POLL_INTERVAL_MS: '3600000',
-          },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        });
-        processes.push(child);
-      }
-      for (const port of ports) {
-        for (let i = 0; ; i += 1) {
-          try {
-            await fetch(`http://127.0.0.1:${port}/v1/public/signup/plans/race`);
-            break;
-          } catch (error) {
-            if (i > 150) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 100));
-          }
-        }
-      }
+      gateways.push(await spawnGateway(database.config), await spawnGateway(database.config));
       const statuses = await Promise.all(
         Array.from({ length: SIGNUPS }, async (_, i) => {
-          const res = await fetch(`http://127.0.0.1:${ports[i % 2]}/v1/public/signup`, { method: 'POST', body: body(i), headers: { 'content-type': 'application/json' } });
+          const res = await fetch(`${gateways[i % 2].url}/v1/public/signup`, { method: 'POST', body: body(i), headers: { 'content-type': 'application/json' } });
           await res.text();
           return res.status;
         }),
       );
       // Mail is delivered by the gateways' senders; stop them before counting the outbox.
-      for (const child of processes) child.kill('SIGTERM');
-      await Promise.all(processes.map((child) => new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve(null)))));
+      await Promise.all(gateways.map((gateway) => gateway.stop()));
       await checkInvariants(db, statuses);
     } finally {
-      for (const child of processes) if (child.exitCode === null) child.kill('SIGKILL');
+      for (const gateway of gateways) if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
       await db.destroy();
       await database.drop();
     }

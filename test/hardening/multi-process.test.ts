@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex';
 import { createTestDatabase, engine, type TestDatabase } from '../helpers/db';
-import { freePort } from '../helpers/net';
+import { builtServerExists, spawnGateway, type Gateway } from '../helpers/gateway';
 
 /**
  * Two gateway processes on one PostgreSQL and one Redis behave as one: a login throttle
@@ -12,13 +9,12 @@ import { freePort } from '../helpers/net';
  * detected across them. (Signup placement across two processes: customers/signup-race.)
  */
 const redisUrl = process.env.TEST_REDIS_URL;
-const mainJs = path.resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
-const runnable = engine === 'postgres' && redisUrl !== undefined && fs.existsSync(mainJs);
+const runnable = engine === 'postgres' && redisUrl !== undefined && builtServerExists();
 
 (runnable ? describe : describe.skip)('two gateway processes, one PostgreSQL, one Redis', () => {
   let database: TestDatabase;
   let db: Db;
-  const processes: ChildProcess[] = [];
+  const gateways: Gateway[] = [];
   const urls: string[] = [];
 
   beforeAll(async () => {
@@ -26,44 +22,12 @@ const runnable = engine === 'postgres' && redisUrl !== undefined && fs.existsSyn
     db = createDb(database.config);
     await migrateLatest(db);
     const prefix = `mp-${randomBytes(4).toString('hex')}:`;
-    for (let i = 0; i < 2; i += 1) {
-      const port = await freePort();
-      const child = spawn(process.execPath, [mainJs], {
-        env: {
-          ...process.env,
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'error',
-          PORT: String(port),
-          DATABASE_URL: database.config.connection,
-          DATABASE_SCHEMA: database.config.schema ?? '',
-          REDIS_URL: redisUrl,
-          REDIS_PREFIX: prefix,
-          JWT_SECRET: 'multi-process-secret-multi-process-secret',
-          ARGON2_MEMORY_KIB: '1024',
-          ARGON2_TIME_COST: '1',
-          MAIL_POLL_INTERVAL_MS: '3600000',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      processes.push(child);
-      urls.push(`http://127.0.0.1:${port}`);
-    }
-    for (const url of urls) {
-      for (let i = 0; ; i += 1) {
-        try {
-          if ((await fetch(`${url}/readyz`)).ok) break;
-        } catch {
-          /* not up yet */
-        }
-        if (i > 150) throw new Error(`${url} did not become ready`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    for (let i = 0; i < 2; i += 1) gateways.push(await spawnGateway(database.config, { REDIS_URL: redisUrl as string, REDIS_PREFIX: prefix }));
+    urls.push(...gateways.map((gateway) => gateway.url));
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of processes) child.kill('SIGTERM');
-    await Promise.all(processes.map((child) => new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve(null)))));
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
     await db.destroy();
     await database.drop();
   });
