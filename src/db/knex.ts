@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { Model } from 'objection';
 import type { DatabaseConfig } from '../config';
 import { migrationSource } from '../../migrations';
 
@@ -40,11 +39,6 @@ export function createDb(config: DatabaseConfig): Db {
     pool: { min: 0, max: 10 },
     migrations: { migrationSource, tableName: 'knex_migrations', schemaName: config.schema },
   });
-}
-
-/** Binds objection models to this knex instance (one database per process). */
-export function bindModels(db: Db): void {
-  Model.knex(db);
 }
 
 /**

@@ -58,4 +58,3 @@ export interface LegacyRoute {
 }
 
 export const ok = (body: unknown): LegacyResponse => ({ status: 200, body });
-export const noContent = (): LegacyResponse => ({ status: 204 });

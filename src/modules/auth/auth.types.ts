@@ -39,27 +39,6 @@ export class TenantMembership {
   role!: string;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'The signed-in operator.' })
-export class Me {
-  @Field(() => ID)
-  id!: string;
-
-  @Field()
-  email!: string;
-
-  @Field()
-  emailVerified!: boolean;
-
-  @Field()
-  isAdmin!: boolean;
-
-  @Field()
-  createdAt!: Date;
-
-  @Field(() => [TenantMembership])
-  tenants!: TenantMembership[];
-}
-
 @ObjectType({ simpleResolvers: true })
 export class Operator {
   @Field(() => ID)
@@ -73,4 +52,13 @@ export class Operator {
 
   @Field()
   isAdmin!: boolean;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'The signed-in operator.' })
+export class Me extends Operator {
+  @Field()
+  createdAt!: Date;
+
+  @Field(() => [TenantMembership])
+  tenants!: TenantMembership[];
 }

@@ -44,11 +44,6 @@ async function tryTake(trx: Knex.Transaction, nodeId: string): Promise<SharedNod
   return SharedNode.query(trx).findById(nodeId);
 }
 
-/** Gives a slot back (an instance was removed). */
-export async function releaseNodeSlot(trx: Knex.Transaction, nodeId: string): Promise<void> {
-  await trx('shared_nodes').where('id', nodeId).where('used', '>', 0).decrement('used', 1);
-}
-
 /** `Acme Widgets, Inc.` → `acme-widgets-inc`: lower-case ASCII letters, digits, inner hyphens. */
 export function slugify(text: string, maxLength = 40): string {
   const slug = text
