@@ -53,6 +53,9 @@ export class SessionStore {
   }
 
   async rotate(presented: string, kind: SubjectKind, ttlSeconds: number): Promise<RotationResult> {
+    // The common case, the current token of a live session, takes one round trip on PostgreSQL.
+    const fast = await this.rotateIfCurrent(presented, kind, ttlSeconds);
+    if (fast) return { ok: true, issued: fast };
     const row = await this.find(presented);
     if (!row || row.subject_kind !== kind) return { ok: false, reason: 'unknown' };
     if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
@@ -72,6 +75,39 @@ export class SessionStore {
     }
     await this.revokeSession(row.session_id, 'reuse');
     return { ok: false, reason: 'reused', sessionId: row.session_id };
+  }
+
+  /**
+   * PostgreSQL: finds the presented token if it is the current one of a live, unexpired session
+   * of this kind, marks it rotated and inserts its child, in one statement. Anything else (a
+   * rotated, expired, revoked or unknown token, or a lost race) returns undefined and takes the
+   * full path in `rotate`, which decides between grace, reuse and refusal.
+   */
+  private async rotateIfCurrent(presented: string, kind: SubjectKind, ttlSeconds: number): Promise<IssuedRefresh | undefined> {
+    if (this.db.client.config.client !== 'pg' || presented.length === 0 || presented.length > 512) return undefined;
+    const token = randomToken(32);
+    const now = this.clock.now();
+    const created = iso(now);
+    const result = await this.db.raw(
+      `with current_token as (
+         select t.id, t.session_id, s.subject_id
+         from refresh_tokens t join sessions s on s.id = t.session_id
+         where t.token_hash = ? and t.rotated_at is null and t.expires_at > ? and s.revoked_at is null and s.subject_kind = ?
+       ), rotated as (
+         update refresh_tokens set rotated_at = ?
+         from current_token
+         where refresh_tokens.id = current_token.id and refresh_tokens.rotated_at is null
+         returning refresh_tokens.id, refresh_tokens.session_id, current_token.subject_id
+       ), child as (
+         insert into refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
+         select ?, session_id, id, ?, ?, ? from rotated
+         returning session_id
+       )
+       select child.session_id, rotated.subject_id from child join rotated on rotated.session_id = child.session_id`,
+      [sha256Hex(presented), created, kind, created, newId(), sha256Hex(token), created, iso(new Date(now.getTime() + ttlSeconds * 1000))],
+    );
+    const row = (result as { rows: Array<{ session_id: string; subject_id: string }> }).rows[0];
+    return row ? { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: token } : undefined;
   }
 
   /**
