@@ -5,6 +5,7 @@
  * Usage: node refresh-load.js <url> <seconds> < tokens.json (one refresh token per client).
  */
 import { readFileSync } from 'node:fs';
+import { postJsonFast } from './http-client';
 
 async function main(): Promise<void> {
   const [url, secondsArg] = process.argv.slice(2);
@@ -17,8 +18,8 @@ async function main(): Promise<void> {
     tokens.map(async (initial) => {
       let token = initial;
       while (Date.now() < deadline) {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: token }) });
-        const body = (await res.json()) as { refresh_token?: string };
+        const res = await postJsonFast(url, { refresh_token: token });
+        const body = JSON.parse(res.body) as { refresh_token?: string };
         if (res.status !== 200 || !body.refresh_token) {
           errors += 1;
           return;
@@ -32,4 +33,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ requests, errors, seconds, rps: requests / seconds })}\n`);
 }
 
-void main();
+main().then(() => process.exit(0));

@@ -4,6 +4,8 @@
  * {"requests","failures","seconds","rps"}.
  * Usage: node signup-load.js <url> <seconds> <connections> <tenant slug> <label>
  */
+import { postJsonFast } from './http-client';
+
 async function main(): Promise<void> {
   const [url, secondsArg, connectionsArg, tenant, label] = process.argv.slice(2);
   const deadline = Date.now() + Number(secondsArg) * 1000;
@@ -15,12 +17,7 @@ async function main(): Promise<void> {
     Array.from({ length: Number(connectionsArg) }, async () => {
       while (Date.now() < deadline) {
         const n = (next += 1);
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ company_name: `Bench ${label} ${n}`, email: `signup-${label}-${n}@example.com`, tenant_slug: tenant }),
-        });
-        await res.text();
+        const res = await postJsonFast(url, { company_name: `Bench ${label} ${n}`, email: `signup-${label}-${n}@example.com`, tenant_slug: tenant });
         if (res.status === 200) requests += 1;
         else failures += 1;
       }
@@ -30,4 +27,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ requests, failures, seconds, rps: requests / seconds })}\n`);
 }
 
-void main();
+main().then(() => process.exit(0));
