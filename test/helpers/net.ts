@@ -1,11 +1,2 @@
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** The benchmark's helper, shared so a free-port probe is written once. */
+export { freePort } from '../../bench/harness';

@@ -22,6 +22,10 @@ export class SignupInput {
   tenantSlug!: string;
 }
 
+/**
+ * Not `extends CustomerLoginInput`: inherited fields would come first, and the legacy model
+ * order (code, email, tenant_slug) is the order of the 422 list.
+ */
 @InputType()
 export class CustomerCodeInput {
   @Field()
