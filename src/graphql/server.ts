@@ -4,6 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import { isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
+import { enumInputError } from './enum-errors';
 import { graphqlProtection } from './limits';
 import type { GqlContext } from './context';
 
@@ -48,9 +49,10 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
  */
 export async function createApolloServer(schema: GraphQLSchema, config: Config): Promise<ApolloServer<GqlContext>> {
   const protection = graphqlProtection(config.graphql);
+  const enumError = enumInputError(schema);
   const server = new ApolloServer<GqlContext>({
     schema,
-    formatError,
+    formatError: (formatted, error) => enumError(formatted) ?? formatError(formatted, error),
     includeStacktraceInErrorResponses: false,
     introspection: config.graphql.introspection,
     // Apollo refuses "simple" requests that a browser would send cross-site without a preflight.

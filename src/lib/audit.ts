@@ -13,7 +13,9 @@ export type AuditAction =
   | 'login.failed'
   | 'password.reset'
   | 'session.revoked'
-  | 'refresh.reuse_detected';
+  | 'refresh.reuse_detected'
+  | 'member.changed'
+  | 'member.removed';
 
 /** Who did it, from the caller's principal. */
 function actorOf(ctx: GqlContext): { kind: string; id: string | null } {
@@ -34,7 +36,7 @@ function actorOf(ctx: GqlContext): { kind: string; id: string | null } {
 export async function recordAudit(
   ctx: GqlContext,
   db: Knex | Knex.Transaction,
-  event: { tenantId: string | null; action: AuditAction; targetKind: string; targetId: string },
+  event: { tenantId: string | null; action: AuditAction; targetKind: string; targetId: string; details?: Record<string, unknown> },
 ): Promise<void> {
   const actor = actorOf(ctx);
   await db('audit_events').insert({
@@ -45,6 +47,7 @@ export async function recordAudit(
     action: event.action,
     target_kind: event.targetKind,
     target_id: event.targetId,
+    details: event.details === undefined ? null : JSON.stringify(event.details),
     ip: ctx.ip,
     request_id: ctx.requestId,
     created_at: ctx.clock.now().toISOString(),

@@ -36,6 +36,8 @@ export const ERRORS = {
   NO_CAPACITY: { status: 503, detail: 'No shared hosting capacity available' },
   SITE_SLUG_TAKEN: { status: 409, detail: 'Site slug already taken' },
   USER_NOT_FOUND: { status: 404, detail: 'User not found' },
+  MEMBER_NOT_FOUND: { status: 404, detail: 'Member not found' },
+  LAST_OWNER: { status: 409, detail: 'A tenant must keep at least one owner' },
   // Customers
   UNKNOWN_PLAN: { status: 400, detail: 'Unknown plan' },
   CUSTOMER_EXISTS: { status: 409, detail: 'An account with this email already exists' },

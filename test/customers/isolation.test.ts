@@ -95,7 +95,7 @@ describe(`tenant isolation and customer administration (${engine})`, () => {
 
   it('owners manage members; members of other tenants stay invisible', async () => {
     await verifiedOperator(t, 'helper@example.com');
-    const added = await asOwner('mutation { setMember(input: { tenantSlug: "alpha", email: "helper@example.com", role: "admin" }) { email role } }');
+    const added = await asOwner('mutation { setMember(input: { tenantSlug: "alpha", email: "helper@example.com", role: admin }) { email role } }');
     expect(added.data?.setMember).toEqual({ email: 'helper@example.com', role: 'admin' });
     const members = await asOwner('{ members(tenantSlug: "alpha") { email role } }');
     expect(members.data?.members).toEqual([

@@ -57,7 +57,7 @@ export function decodeJwt(token: string): Record<string, unknown> {
 
 export async function graphql(t: TestApp, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
   const res = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query, variables }, headers });
-  return res.json() as { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions: Record<string, any> }> };
+  return res.json() as { data?: Record<string, any> | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions: Record<string, any> }> };
 }
 
 export function setCookies(res: LightMyRequestResponse): string[] {

@@ -97,6 +97,7 @@ async function listAudit(ctx: GqlContext, tenantId: string | null, first: number
     actorId: r.actor_id,
     targetKind: r.target_kind,
     targetId: r.target_id,
+    details: r.details ?? null,
     ip: r.ip,
     requestId: r.request_id,
     createdAt: new Date(r.created_at),

@@ -53,6 +53,9 @@ export class AuditEvent {
   @Field(() => String, { nullable: true })
   targetId!: string | null;
 
+  @Field(() => String, { nullable: true, description: 'What changed, as a JSON object (e.g. a membership change: `{"oldRole":"admin","newRole":"owner"}`).' })
+  details!: string | null;
+
   @Field(() => String, { nullable: true })
   ip!: string | null;
 

@@ -1,17 +1,13 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../graphql/auth-checker';
 import type { GqlContext } from '../../graphql/context';
-import { isUniqueViolation } from '../../db/errors';
 import { DomainError } from '../../lib/errors';
 import { customerToAdminister } from '../access/reach';
-import { User } from '../auth/auth.model';
 import { Plan } from '../tenancy/tenancy.model';
 import { findAdministeredTenant, siteUrl } from '../tenancy/tenancy.resolver';
-import { CustomerListInput, MemberInput } from './customer.inputs';
+import { CustomerListInput } from './customer.inputs';
 import { Customer } from './customer.model';
-import { CustomerPage, CustomerType, Membership } from './customer.types';
-
-const MEMBER_ROLES = ['owner', 'admin', 'member'];
+import { CustomerPage, CustomerType } from './customer.types';
 
 async function describe(ctx: GqlContext, customers: Customer[]): Promise<CustomerType[]> {
   if (customers.length === 0) return [];
@@ -85,34 +81,5 @@ export class CustomerAdminResolver {
     });
     const [described] = await describe(ctx, [{ ...customer, status: 'suspended' } as Customer]);
     return described;
-  }
-
-  @Authorized([Role.VerifiedOperator, Role.ApiKey])
-  @Query(() => [Membership], { description: "A tenant's members." })
-  async members(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<Membership[]> {
-    const tenant = await findAdministeredTenant(ctx, tenantSlug);
-    const rows: Array<{ user_id: string; email: string; role: string }> = await ctx
-      .db('tenant_members')
-      .join('users', 'users.id', 'tenant_members.user_id')
-      .where('tenant_members.tenant_id', tenant.id)
-      .orderBy('users.email_lower')
-      .select('tenant_members.user_id', 'users.email', 'tenant_members.role');
-    return rows.map((r) => ({ userId: r.user_id, email: r.email, role: r.role }));
-  }
-
-  @Authorized([Role.VerifiedOperator, Role.ApiKey])
-  @Mutation(() => Membership, { description: 'Adds an operator to a tenant (or changes their role).' })
-  async setMember(@Arg('input') input: MemberInput, @Ctx() ctx: GqlContext): Promise<Membership> {
-    if (!MEMBER_ROLES.includes(input.role)) throw new DomainError('FORBIDDEN');
-    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
-    const user = await User.query(ctx.db).findOne({ email_lower: input.email.toLowerCase() });
-    if (!user) throw new DomainError('USER_NOT_FOUND');
-    try {
-      await ctx.db('tenant_members').insert({ tenant_id: tenant.id, user_id: user.id, role: input.role, created_at: ctx.clock.now().toISOString() });
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      await ctx.db('tenant_members').where({ tenant_id: tenant.id, user_id: user.id }).update({ role: input.role });
-    }
-    return { userId: user.id, email: user.email, role: input.role };
   }
 }

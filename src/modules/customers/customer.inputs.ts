@@ -71,18 +71,3 @@ export class CustomerListInput {
   @MaxLength(200)
   after?: string;
 }
-
-@InputType()
-export class MemberInput {
-  @Field()
-  @Length(1, 100)
-  tenantSlug!: string;
-
-  @Field()
-  @IsEmailAddress()
-  email!: string;
-
-  @Field({ description: 'owner, admin or member' })
-  @Length(1, 16)
-  role!: string;
-}

@@ -71,15 +71,3 @@ export class CustomerPage {
   @Field()
   hasNextPage!: boolean;
 }
-
-@ObjectType({ simpleResolvers: true })
-export class Membership {
-  @Field(() => ID)
-  userId!: string;
-
-  @Field()
-  email!: string;
-
-  @Field()
-  role!: string;
-}

@@ -1,5 +1,7 @@
 import { ArrayMaxSize, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
+import { IsEmailAddress } from '../../validation/decorators';
+import { MemberRole } from './member-role';
 
 /** Lower-case letters, digits and inner hyphens: safe in URLs and DNS labels. */
 const SLUG = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -86,4 +88,29 @@ export class CreateInstanceInput {
   @Field({ nullable: true, description: 'Place on this node; by default the node with the most free capacity.' })
   @Length(1, 253)
   nodeHostname?: string;
+}
+
+@InputType({ description: "Gives an operator a role in a tenant (adds them, or changes their role)." })
+export class MemberInput {
+  @Field()
+  @Length(1, 100)
+  tenantSlug!: string;
+
+  @Field()
+  @IsEmailAddress()
+  email!: string;
+
+  @Field(() => MemberRole)
+  role!: MemberRole;
+}
+
+@InputType({ description: 'Takes an operator out of a tenant.' })
+export class RemoveMemberInput {
+  @Field()
+  @Length(1, 100)
+  tenantSlug!: string;
+
+  @Field()
+  @IsEmailAddress()
+  email!: string;
 }

@@ -1,6 +1,5 @@
 import { BaseModel } from '../../db/base-model';
-
-export type MemberRole = 'owner' | 'admin' | 'member';
+import type { MemberRole } from './member-role';
 
 export class Tenant extends BaseModel {
   static override tableName = 'tenants';

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { MemberRole } from './member-role';
 
 @ObjectType({ simpleResolvers: true, description: 'A plan as shown on the public signup page.' })
 export class PublicPlan {
@@ -88,4 +89,16 @@ export class InstanceType {
 
   @Field()
   createdAt!: Date;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class Membership {
+  @Field(() => ID)
+  userId!: string;
+
+  @Field()
+  email!: string;
+
+  @Field(() => MemberRole)
+  role!: MemberRole;
 }
