@@ -17,6 +17,8 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'customerVerify',
   'customerRefresh',
   'confirmPin',
+  'setMyPin',
+  'removeMyPin',
 ]);
 
 export const singleCredentialCheck: ValidationRule = (context: ValidationContext): ASTVisitor => ({

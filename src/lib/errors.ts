@@ -47,6 +47,8 @@ export const ERRORS = {
   PIN_NOT_SET: { status: 404, detail: 'PIN not set' },
   INVALID_PIN: { status: 400, detail: 'Invalid PIN' },
   PIN_LOCKED: { status: 423, detail: 'PIN locked' },
+  CURRENT_PASSWORD_REQUIRED: { status: 403, detail: 'Current password required' },
+  INVALID_CURRENT_PASSWORD: { status: 403, detail: 'Invalid password' },
   API_KEY_NOT_FOUND: { status: 404, detail: 'API key not found' },
 } as const satisfies Record<string, { status: number; detail: string; headers?: Record<string, string> }>;
 

@@ -9,6 +9,7 @@ import { newId } from '../../lib/ids';
 import { randomToken, sha256Hex } from '../../lib/secrets';
 import type { IssuedRefresh } from '../../lib/sessions';
 import { limitMailRequests } from './auth.limits';
+import { checkAccountPassword } from './password-check';
 import { endSession, rotateRefreshToken } from './session-flows';
 import { verificationCodeMail, passwordResetMail } from './auth.mail';
 import { User } from './auth.model';
@@ -60,23 +61,12 @@ async function startSession(ctx: GqlContext, user: Pick<User, 'id' | 'email_veri
 }
 
 /**
- * Checks an email and password. Unknown addresses spend one argon2 verification too, and
- * every failure counts against the address string (known or not) alike, so neither the
- * answer, its timing nor the throttle tells whether an account exists.
+ * Checks an email and password (see `checkAccountPassword`): the same 401 for an unknown
+ * address and a wrong password, and the same throttle for both.
  */
 async function checkPassword(ctx: GqlContext, email: string, password: string): Promise<User> {
-  const { loginMaxFailures, loginFailureWindowSeconds } = ctx.config.auth;
-  const throttleKey = `login-failures:${email.trim().toLowerCase()}`;
-  const gate = await ctx.limiter.peek(throttleKey, loginMaxFailures, loginFailureWindowSeconds);
-  if (!gate.allowed) throw new DomainError('RATE_LIMITED', { retryAfter: gate.retryAfterSeconds });
   const user = await findUserByEmail(ctx, email);
-  const valid = user ? await ctx.passwords.verify(user.password_hash, password) : await ctx.passwords.verifyDummy(password);
-  if (!user || !valid) {
-    await ctx.limiter.consume(throttleKey, loginMaxFailures, loginFailureWindowSeconds);
-    // The address is kept as a digest: failures can be correlated without storing unknown addresses.
-    await recordAudit(ctx, ctx.db, { tenantId: null, action: 'login.failed', targetKind: 'email', targetId: sha256Hex(email.trim().toLowerCase()) });
-    throw new DomainError('INVALID_CREDENTIALS');
-  }
+  if (!(await checkAccountPassword(ctx, email, user?.password_hash, password)) || !user) throw new DomainError('INVALID_CREDENTIALS');
   await recordAudit(ctx, ctx.db, { tenantId: null, action: 'login.succeeded', targetKind: 'user', targetId: user.id });
   if (ctx.passwords.needsRehash(user.password_hash)) {
     const rehashed = await ctx.passwords.hash(password);

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Field, InputType, Int, registerEnumType } from 'type-graphql';
 
 /** Who a PIN policy applies to: everyone, the tenant's side (operators, API keys) or the customer. */
@@ -17,6 +17,24 @@ export class SetPinInput {
   @Field()
   @Matches(PIN)
   pin!: string;
+}
+
+@InputType({ description: "The signed-in operator's own PIN. Replacing an existing PIN needs the account password." })
+export class SetMyPinInput {
+  @Field()
+  @Matches(PIN)
+  pin!: string;
+
+  @Field({ nullable: true, description: 'The account password: required when a PIN is already set (a stolen access token alone must not replace it).' })
+  @MaxLength(128)
+  currentPassword?: string;
+}
+
+@InputType()
+export class RemoveMyPinInput {
+  @Field({ description: 'The account password.' })
+  @Length(1, 128)
+  currentPassword!: string;
 }
 
 @InputType({ description: 'Only the given fields change.' })

@@ -1,12 +1,13 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { Role } from '../../graphql/auth-checker';
+import { Role, type OperatorPrincipal } from '../../graphql/auth-checker';
 import type { GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { customerToAdminister, instanceInReach } from '../access/reach';
 import type { Instance } from '../tenancy/tenancy.model';
-import { ConfirmPinInput, PinAppliesTo, PinPolicyPatchInput, SetPinInput } from './pin.inputs';
+import { checkAccountPassword } from '../auth/password-check';
+import { ConfirmPinInput, PinAppliesTo, PinPolicyPatchInput, RemoveMyPinInput, SetMyPinInput, SetPinInput } from './pin.inputs';
 import { Pin, PinPolicy, type PinSubjectKind } from './pin.model';
 import { PinConfirmation, PinPolicyType, PinRequirement, PinStatus } from './pin.types';
 
@@ -97,6 +98,19 @@ async function setPin(ctx: GqlContext, subject: Subject, pin: string, tenantId: 
   return statusOf(await findPin(ctx, subject), now);
 }
 
+/**
+ * The account password of the signed-in operator, asked again before an existing PIN is
+ * replaced or removed: the PIN guards sensitive actions, so the access token alone (which may
+ * be stolen, and which the PIN exists to back up) must not be enough to reset it. A wrong
+ * password counts as a failed login for the address.
+ */
+async function reauthenticate(ctx: GqlContext, password: string | undefined): Promise<void> {
+  if (password === undefined || password === '') throw new DomainError('CURRENT_PASSWORD_REQUIRED');
+  const { userId } = ctx.principal as OperatorPrincipal;
+  const user: { email: string; password_hash: string } | undefined = await ctx.db('users').where({ id: userId }).first('email', 'password_hash');
+  if (!user || !(await checkAccountPassword(ctx, user.email, user.password_hash, password))) throw new DomainError('INVALID_CURRENT_PASSWORD');
+}
+
 @Resolver()
 export class PinResolver {
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
@@ -132,9 +146,24 @@ export class PinResolver {
   }
 
   @Authorized([Role.VerifiedOperator])
-  @Mutation(() => PinStatus, { description: "Sets the signed-in operator's own PIN (policies can apply to the tenant's side)." })
-  async setMyPin(@Arg('input') input: SetPinInput, @Ctx() ctx: GqlContext): Promise<PinStatus> {
-    return setPin(ctx, callerSubject(ctx), input.pin, null);
+  @Mutation(() => PinStatus, { description: "Sets the signed-in operator's own PIN (policies can apply to the tenant's side). Replacing an existing PIN needs `currentPassword`." })
+  async setMyPin(@Arg('input') input: SetMyPinInput, @Ctx() ctx: GqlContext): Promise<PinStatus> {
+    const subject = callerSubject(ctx);
+    if (await findPin(ctx, subject)) await reauthenticate(ctx, input.currentPassword);
+    return setPin(ctx, subject, input.pin, null);
+  }
+
+  @Authorized([Role.VerifiedOperator])
+  @Mutation(() => Boolean, { description: "Removes the signed-in operator's own PIN; needs the account password." })
+  async removeMyPin(@Arg('input') input: RemoveMyPinInput, @Ctx() ctx: GqlContext): Promise<boolean> {
+    const subject = callerSubject(ctx);
+    if (!(await findPin(ctx, subject))) throw new DomainError('PIN_NOT_SET');
+    await reauthenticate(ctx, input.currentPassword);
+    await ctx.db.transaction(async (trx) => {
+      await trx('pins').where({ subject_kind: subject.kind, subject_id: subject.id }).delete();
+      await recordAudit(ctx, trx, { tenantId: null, action: 'pin.removed', targetKind: subject.kind, targetId: subject.id });
+    });
+    return true;
   }
 
   @Authorized([Role.VerifiedOperator, Role.ApiKey, Role.Customer])
