@@ -1,7 +1,7 @@
-import { GraphQLError, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { getNamedType, GraphQLID, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type MiddlewareFn, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
-import { DomainError, VALIDATION_ERROR_CODE } from '../lib/errors';
-import { toPlainJson } from '../rest/python-json';
+import { DomainError } from '../lib/errors';
+import { parseUuid } from '../rest/uuid';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CustomerAdminResolver } from '../modules/customers/customer-admin.resolver';
@@ -10,7 +10,7 @@ import { PinResolver } from '../modules/pins/pin.resolver';
 import { MembersResolver } from '../modules/tenancy/members.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
 import { inputModelFor, isInputClass, validateInputObject } from '../validation/input-model';
-import { issueToPy } from '../validation/issues';
+import { inputValidationError, Issue } from '../validation/issues';
 import { authChecker } from './auth-checker';
 
 const resolvers: NonEmptyArray<Function> = [AuthResolver, CustomerAuthResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver];
@@ -22,11 +22,7 @@ const resolvers: NonEmptyArray<Function> = [AuthResolver, CustomerAuthResolver, 
 export const gatewayValidateFn: ValidatorFn = (argValue, argType, { info }) => {
   if (!isInputClass(argType) || argValue === null || typeof argValue !== 'object') return;
   const issues = validateInputObject(inputModelFor(argType, info.schema), argValue as Record<string, unknown>);
-  if (issues.length > 0) {
-    throw new GraphQLError('Request validation failed', {
-      extensions: { code: VALIDATION_ERROR_CODE, detail: issues.map((issue) => toPlainJson(issueToPy(issue))) },
-    });
-  }
+  if (issues.length > 0) throw inputValidationError(issues);
 };
 
 function containsNul(value: unknown): boolean {
@@ -45,6 +41,25 @@ export const rejectNulCharacters: MiddlewareFn = async ({ args }, next) => {
   return next();
 };
 
+/**
+ * Every `ID` argument is one of our UUIDs. It is checked here, once for every operation and
+ * the same on both engines (PostgreSQL would otherwise fail on a malformed uuid where SQLite
+ * finds nothing), with the REST bridge's parser: a malformed id is `BAD_USER_INPUT`
+ * (`uuid_parsing`, `loc` = the argument's name), a well-formed one reaches the resolver in its
+ * canonical lower-case hyphenated form.
+ */
+export const canonicalIdArguments: MiddlewareFn = async ({ args, info }, next) => {
+  const definitions = info.parentType.getFields()[info.fieldName]?.args ?? [];
+  for (const definition of definitions) {
+    const value: unknown = args[definition.name];
+    if (getNamedType(definition.type) !== GraphQLID || typeof value !== 'string') continue;
+    const parsed = parseUuid(value);
+    if (!parsed.ok) throw inputValidationError([Issue.uuidParsing([definition.name], value, parsed.error)]);
+    args[definition.name] = parsed.value;
+  }
+  return next();
+};
+
 let cached: GraphQLSchema | undefined;
 
 /** The gateway's schema, built once per process (type-graphql metadata is global anyway). */
@@ -53,7 +68,7 @@ export function buildGatewaySchema(): GraphQLSchema {
     resolvers,
     authChecker,
     validateFn: gatewayValidateFn,
-    globalMiddlewares: [rejectNulCharacters],
+    globalMiddlewares: [rejectNulCharacters, canonicalIdArguments],
   });
   return cached;
 }

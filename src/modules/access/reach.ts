@@ -34,14 +34,12 @@ export async function tenantRole(ctx: GqlContext, tenantId: string): Promise<Ten
   }
 }
 
-function uuidOrUndefined(id: string): string | undefined {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id.toLowerCase() : undefined;
-}
-
-/** A customer the caller administers; `Customer not found` when out of reach. */
+/**
+ * A customer the caller administers; `Customer not found` when out of reach. Ids arrive
+ * canonical (the schema's `canonicalIdArguments` checks every `ID` argument).
+ */
 export async function customerToAdminister(ctx: GqlContext, customerId: string): Promise<Customer> {
-  const id = uuidOrUndefined(customerId);
-  const customer = id && (await Customer.query(ctx.db).findById(id));
+  const customer = await Customer.query(ctx.db).findById(customerId);
   if (!customer) throw new DomainError('CUSTOMER_NOT_FOUND');
   const role = await tenantRole(ctx, customer.tenant_id);
   if (role === 'none') throw new DomainError('CUSTOMER_NOT_FOUND');
@@ -51,8 +49,7 @@ export async function customerToAdminister(ctx: GqlContext, customerId: string):
 
 /** An instance the caller may read (`read`) or administer (`admin`); `Instance not found` when out of reach. */
 export async function instanceInReach(ctx: GqlContext, instanceId: string, access: 'read' | 'admin'): Promise<Instance> {
-  const id = uuidOrUndefined(instanceId);
-  const instance = id && (await Instance.query(ctx.db).findById(id));
+  const instance = await Instance.query(ctx.db).findById(instanceId);
   if (!instance) throw new DomainError('INSTANCE_NOT_FOUND');
   const { principal } = ctx;
   if (principal.kind === 'customer') {

@@ -64,7 +64,7 @@ export class ApiKeyResolver {
   @Authorized([Role.VerifiedOperator])
   @Mutation(() => ApiKeyType, { description: 'Revokes an API key at once.' })
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<ApiKeyType> {
-    const row: ApiKeyRow | undefined = /^[0-9a-f-]{36}$/i.test(id) ? await ctx.db('api_keys').where({ id: id.toLowerCase() }).first() : undefined;
+    const row: ApiKeyRow | undefined = await ctx.db('api_keys').where({ id }).first();
     if (!row || (await tenantRole(ctx, row.tenant_id)) !== 'admin') throw new DomainError('API_KEY_NOT_FOUND');
     const now = ctx.clock.now().toISOString();
     await ctx.db.transaction(async (trx) => {

@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../graphql/auth-checker';
 import type { GqlContext } from '../../graphql/context';
-import { DomainError } from '../../lib/errors';
+import { parseUuid } from '../../rest/uuid';
+import { inputValidationError, Issue } from '../../validation/issues';
 import { customerToAdminister } from '../access/reach';
 import { Plan } from '../tenancy/tenancy.model';
 import { findAdministeredTenant, siteUrl } from '../tenancy/tenancy.resolver';
@@ -35,9 +36,19 @@ async function describe(ctx: GqlContext, customers: Customer[]): Promise<Custome
 
 /** Cursor = the last row's (created_at, id), opaque to clients. */
 const encodeCursor = (c: Customer) => Buffer.from(`${c.created_at.toISOString()}|${c.id}`).toString('base64url');
-function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  return createdAt && id && !Number.isNaN(Date.parse(createdAt)) ? { createdAt, id } : undefined;
+
+/**
+ * A cursor this gateway issued, or `BAD_USER_INPUT`: a forged one never reaches the database
+ * (a non-UUID id made PostgreSQL fail where SQLite found nothing).
+ */
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  const [createdAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const parsedId = id === undefined ? undefined : parseUuid(id);
+  const time = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
+  if (rest.length > 0 || !parsedId?.ok || Number.isNaN(time)) {
+    throw inputValidationError([Issue.valueError(['input', 'after'], cursor, 'Invalid cursor')]);
+  }
+  return { createdAt: new Date(time).toISOString(), id: parsedId.value };
 }
 
 @Resolver()
@@ -49,11 +60,8 @@ export class CustomerAdminResolver {
     const query = Customer.query(ctx.db).where('tenant_id', tenant.id).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(input.first + 1);
     if (input.status !== undefined) query.where('status', input.status);
     if (input.after !== undefined) {
-      const cursor = decodeCursor(input.after);
-      if (cursor) {
-        const createdAt = new Date(cursor.createdAt).toISOString();
-        query.where((q) => q.where('created_at', '<', createdAt).orWhere((q2) => q2.where('created_at', createdAt).where('id', '<', cursor.id)));
-      }
+      const { createdAt, id } = decodeCursor(input.after);
+      query.where((q) => q.where('created_at', '<', createdAt).orWhere((q2) => q2.where('created_at', createdAt).where('id', '<', id)));
     }
     const rows = await query;
     const page = rows.slice(0, input.first);
