@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** An opaque secret for a link or a refresh token: 256 bits from the CSPRNG, URL-safe. */
 export function randomToken(bytes = 32): string {
@@ -30,4 +30,30 @@ export function randomDigits(length: number): string {
     }
   }
   return out;
+}
+
+/**
+ * Seals `plaintext` so that only a holder of `secret` (a high-entropy token) can open it:
+ * AES-256-GCM under a key derived from the secret for this one purpose.
+ */
+export function sealWith(secret: string, purpose: string, plaintext: string): string {
+  const key = createHash('sha256').update(`${purpose}\u0000${secret}`, 'utf8').digest();
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+}
+
+/** Opens what `sealWith` sealed with the same secret and purpose; undefined if it does not open. */
+export function openWith(secret: string, purpose: string, sealed: string): string | undefined {
+  const raw = Buffer.from(sealed, 'base64url');
+  if (raw.length < 29) return undefined;
+  const key = createHash('sha256').update(`${purpose}\u0000${secret}`, 'utf8').digest();
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }

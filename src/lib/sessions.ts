@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
 import type { Clock } from './clock';
 import { newId } from './ids';
-import { randomToken, sha256Hex } from './secrets';
+import { openWith, randomToken, sealWith, sha256Hex } from './secrets';
 
 export type SubjectKind = 'user' | 'customer';
 
 /** Presenting the immediately previous refresh token within this window is two tabs racing, not theft. */
 export const REFRESH_GRACE_MS = 10_000;
+const CHILD_SEAL = 'hydracore refresh child';
 
 export interface IssuedRefresh {
   sessionId: string;
@@ -25,6 +26,7 @@ interface TokenRow {
   parent_id: string | null;
   expires_at: string | Date;
   rotated_at: string | Date | null;
+  child_sealed: string | null;
   subject_kind: SubjectKind;
   subject_id: string;
   revoked_at: string | Date | null;
@@ -36,8 +38,11 @@ const time = (value: string | Date) => new Date(value).getTime();
 /**
  * Sessions are refresh-token families. Each refresh rotates the token (the old one is marked
  * rotated, a child is issued). Reuse of a rotated token revokes the whole family, except
- * the immediately previous token within 10 s of its rotation, which gets a fresh sibling
- * (two tabs refreshing at once). Tokens are stored only as SHA-256 digests.
+ * the immediately previous token within 10 s of its rotation (two tabs refreshing at once),
+ * which is answered with that same child, as GoTrue's reuse interval does: no new branch, so
+ * a family has one live token however many requests raced (issue 12). Tokens are stored only
+ * as SHA-256 digests; the child is kept sealed under a key derived from its parent token
+ * (`child_sealed`), so only a holder of the parent can get it back.
  */
 export class SessionStore {
   constructor(
@@ -64,14 +69,16 @@ export class SessionStore {
 
     if (row.rotated_at === null) {
       // The current token: rotate it. The conditional update makes exactly one request win.
-      const refreshToken = await this.rotateCurrent(row, now, ttlSeconds);
+      const refreshToken = await this.rotateCurrent(presented, row, now, ttlSeconds);
       if (refreshToken !== undefined) return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken } };
       return this.rotate(presented, kind, ttlSeconds); // lost the race: now it is a rotated token
     }
 
     if (await this.withinGrace(row, now)) {
-      const refreshToken = await this.issueToken(this.db, row.session_id, row.id, ttlSeconds);
-      return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken } };
+      // Only tokens rotated before child sealing existed lack a child: they refresh nothing.
+      const child = row.child_sealed === null ? undefined : openWith(presented, CHILD_SEAL, row.child_sealed);
+      if (child === undefined) return { ok: false, reason: 'unknown' };
+      return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: child } };
     }
     await this.revokeSession(row.session_id, 'reuse');
     return { ok: false, reason: 'reused', sessionId: row.session_id };
@@ -94,7 +101,7 @@ export class SessionStore {
          from refresh_tokens t join sessions s on s.id = t.session_id
          where t.token_hash = ? and t.rotated_at is null and t.expires_at > ? and s.revoked_at is null and s.subject_kind = ?
        ), rotated as (
-         update refresh_tokens set rotated_at = ?
+         update refresh_tokens set rotated_at = ?, child_sealed = ?
          from current_token
          where refresh_tokens.id = current_token.id and refresh_tokens.rotated_at is null
          returning refresh_tokens.id, refresh_tokens.session_id, current_token.subject_id
@@ -104,7 +111,7 @@ export class SessionStore {
          returning session_id
        )
        select child.session_id, rotated.subject_id from child join rotated on rotated.session_id = child.session_id`,
-      [sha256Hex(presented), created, kind, created, newId(), sha256Hex(token), created, iso(new Date(now.getTime() + ttlSeconds * 1000))],
+      [sha256Hex(presented), created, kind, created, sealWith(presented, CHILD_SEAL, token), newId(), sha256Hex(token), created, iso(new Date(now.getTime() + ttlSeconds * 1000))],
     );
     const row = (result as { rows: Array<{ session_id: string; subject_id: string }> }).rows[0];
     return row ? { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: token } : undefined;
@@ -115,23 +122,23 @@ export class SessionStore {
    * statement does both (a data-modifying CTE: one round trip, no BEGIN/COMMIT); SQLite runs
    * the same two steps in a local transaction.
    */
-  private async rotateCurrent(row: TokenRow, now: Date, ttlSeconds: number): Promise<string | undefined> {
+  private async rotateCurrent(presented: string, row: TokenRow, now: Date, ttlSeconds: number): Promise<string | undefined> {
     const token = randomToken(32);
-    const child = { id: newId(), hash: sha256Hex(token), created: iso(now), expires: iso(new Date(now.getTime() + ttlSeconds * 1000)) };
+    const child = { id: newId(), hash: sha256Hex(token), created: iso(now), expires: iso(new Date(now.getTime() + ttlSeconds * 1000)), sealed: sealWith(presented, CHILD_SEAL, token) };
     if (this.db.client.config.client === 'pg') {
       const result = await this.db.raw(
         `with rotated as (
-           update refresh_tokens set rotated_at = ? where id = ? and rotated_at is null returning session_id
+           update refresh_tokens set rotated_at = ?, child_sealed = ? where id = ? and rotated_at is null returning session_id
          )
          insert into refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
          select ?, session_id, ?, ?, ?, ? from rotated
          returning id`,
-        [child.created, row.id, child.id, row.id, child.hash, child.created, child.expires],
+        [child.created, child.sealed, row.id, child.id, row.id, child.hash, child.created, child.expires],
       );
       return (result as { rows: unknown[] }).rows.length === 1 ? token : undefined;
     }
     return this.db.transaction(async (trx) => {
-      const won = await trx('refresh_tokens').where({ id: row.id }).whereNull('rotated_at').update({ rotated_at: child.created });
+      const won = await trx('refresh_tokens').where({ id: row.id }).whereNull('rotated_at').update({ rotated_at: child.created, child_sealed: child.sealed });
       if (won !== 1) return undefined;
       await trx('refresh_tokens').insert({ id: child.id, session_id: row.session_id, parent_id: row.id, token_hash: child.hash, created_at: child.created, expires_at: child.expires });
       return token;
@@ -168,7 +175,7 @@ export class SessionStore {
     return this.db('refresh_tokens as t')
       .join('sessions as s', 's.id', 't.session_id')
       .where('t.token_hash', sha256Hex(presented))
-      .first('t.id', 't.session_id', 't.parent_id', 't.expires_at', 't.rotated_at', 's.subject_kind', 's.subject_id', 's.revoked_at');
+      .first('t.id', 't.session_id', 't.parent_id', 't.expires_at', 't.rotated_at', 't.child_sealed', 's.subject_kind', 's.subject_id', 's.revoked_at');
   }
 
   /**

@@ -1,3 +1,4 @@
+import { sha256Hex } from '../../src/lib/secrets';
 import { cookieDate } from '../../src/lib/cookies';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { engine } from '../helpers/db';
@@ -59,8 +60,30 @@ describe(`refresh-token rotation and logout (${engine})`, () => {
     expect(all.filter((s) => s.revoked_at !== null && s.revoked_reason === 'reuse')).toHaveLength(0);
     // Every answered pair works.
     for (const r of results) expect((await me(r.json().access_token)).statusCode).toBe(200);
+    // Issue 12: the grace answers with the current child instead of minting 19 independent
+    // branches that reuse detection would never relate. One family, one live refresh token.
     const tokens = new Set(results.map((r) => r.json().refresh_token));
-    expect(tokens.size).toBe(20);
+    expect(tokens.size).toBe(1);
+    const session = await t.db('refresh_tokens').where({ token_hash: sha256Hex(first.refresh_token) }).first('session_id');
+    const live = await t.db('refresh_tokens').where({ session_id: session.session_id }).whereNull('rotated_at');
+    expect(live).toHaveLength(1);
+    // The child rotates on as usual, and the parent replayed after that revokes the family.
+    const next = await refresh([...tokens][0]);
+    expect(next.statusCode).toBe(200);
+    expect((await refresh(first.refresh_token)).statusCode).toBe(401);
+    expect((await refresh(next.json().refresh_token)).statusCode).toBe(401);
+  });
+
+  it('the grace child is stored sealed: the database alone does not yield a usable token', async () => {
+    const first = await fresh();
+    const second = (await refresh(first.refresh_token)).json();
+    const parent = await t.db('refresh_tokens').where({ token_hash: sha256Hex(first.refresh_token) }).first('child_sealed');
+    expect(parent.child_sealed).toEqual(expect.any(String));
+    expect(parent.child_sealed).not.toContain(second.refresh_token);
+    expect(Buffer.from(parent.child_sealed, 'base64url').toString('latin1')).not.toContain(second.refresh_token);
+    // Within the grace, the previous token gets that same child back, over GraphQL too.
+    const again = await graphql(t, 'mutation($i: RefreshInput!) { refresh(input: $i) { refreshToken } }', { i: { refreshToken: first.refresh_token } });
+    expect(again.data?.refresh.refreshToken).toBe(second.refresh_token);
   });
 
   it('replaying the previous token after 10 seconds revokes the whole family', async () => {
