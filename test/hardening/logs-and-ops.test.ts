@@ -52,6 +52,32 @@ describe(`secrets stay out of the logs; probes, metrics and headers (${engine})`
     for (const secret of secrets) expect(captured).not.toMatch(new RegExp(`(?<![0-9A-Za-z])${escape(secret)}(?![0-9A-Za-z])`));
   });
 
+  it('regression: a password or token in a query string was logged with the request URL', async () => {
+    const before = log.length;
+    const password = 'query-string-passphrase-7731';
+    const token = 'query-string-token-5f2c9e';
+    const login = `mutation { login(input: { email: "qs@example.com", password: "${password}" }) { tokenType } }`;
+    const urls = [
+      `/graphql?query=${encodeURIComponent(login)}`,
+      `/graphql?query=${encodeURIComponent(login)}&operationName=x`,
+      `/auth/me?token=${token}`,
+      `/reset-password?token=${token}`,
+      `/healthz?token=${token}`,
+      `/auth/login?token=${token}`,
+      `/auth/me/?token=${token}`,
+    ];
+    for (const url of urls) {
+      await t.app.inject({ method: 'GET', url, headers: { 'apollo-require-preflight': 'true' } });
+      await t.app.inject({ method: 'POST', url, payload: '{', headers: { 'content-type': 'application/json' } });
+    }
+    const captured = log.slice(before).join('');
+    expect(captured).toContain('"url":"/graphql"'); // the requests were logged, by path
+    expect(captured).toContain('"url":"/auth/me"');
+    expect(captured).not.toContain(password);
+    expect(captured).not.toContain(token);
+    expect(captured).not.toContain(encodeURIComponent(password));
+  });
+
   it('records platform security events: logins, failures, resets, revocations and reuse', async () => {
     const pair = await registerOperator(t, 'events@example.com');
     const rotated = (await post(t, '/auth/refresh', { refresh_token: pair.refresh_token })).json();
