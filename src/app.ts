@@ -66,6 +66,16 @@ function requestForLog(request: FastifyRequest) {
 
 const pathWithoutQuery = (url: string): string => url.split('?', 1)[0];
 
+/**
+ * Fastify's `trustProxy` for TRUST_PROXY. A hop count trusts that many addresses from the
+ * socket inwards (proxy-addr's meaning); Fastify itself ignores a number (trusts nothing), so
+ * it is spelled out as a function here.
+ */
+function trustProxyOption(trustProxy: Config['trustProxy']): string | ((address: string, hop: number) => boolean) | false {
+  if (typeof trustProxy === 'number') return (_address, hop) => hop < trustProxy;
+  return trustProxy ?? false;
+}
+
 /** The contract's request body limit (CONTRACT section 2): larger bodies answer 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -103,7 +113,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     },
     genReqId: () => randomUUID(),
     // Believe X-Forwarded-For only from the proxies named in TRUST_PROXY.
-    trustProxy: config.trustProxy ?? false,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     // Errors raised before routing (a URL that does not decode): no route can match it.

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { readPem, type JwtAlgorithm, type JwtKeyConfig } from './lib/jwt';
 import { defaultHashConcurrency, type Argon2Settings } from './lib/passwords';
@@ -81,10 +82,11 @@ export interface Config {
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   redisPrefix: string;
   /**
-   * Proxies whose `X-Forwarded-For` is believed (Fastify's `trustProxy`): addresses or CIDRs,
-   * comma-separated. Unset: the socket address is the client (a forged header changes nothing).
+   * Proxies whose `X-Forwarded-For` is believed (Fastify's `trustProxy`): addresses, CIDRs and
+   * proxy-addr's `loopback` / `linklocal` / `uniquelocal`, comma-separated, or a hop count.
+   * Unset: the socket address is the client (a forged header changes nothing).
    */
-  trustProxy?: string;
+  trustProxy?: string | number;
   /** Requests per client IP per window on every public endpoint. */
   ipRequestsPerWindow: number;
   ipWindowSeconds: number;
@@ -261,6 +263,47 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
   };
 }
 
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY, checked here rather than handed to Fastify raw (where `true` crashed with a
+ * stack trace). `true` (trust every hop) is refused: then any client could name its own
+ * address in X-Forwarded-For and slip past the per-IP limits.
+ */
+function readTrustProxy(reader: EnvReader): string | number | undefined {
+  const value = reader.optional('TRUST_PROXY');
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) {
+    if (Number(value) >= 1 && Number(value) <= 100) return Number(value);
+    reader.problems.push(`TRUST_PROXY hop count must be from 1 to 100 (got "${value}")`);
+    return undefined;
+  }
+  if (value.toLowerCase() === 'true') {
+    reader.problems.push(
+      'TRUST_PROXY=true would trust every hop, so any client could forge its address in X-Forwarded-For: name the proxies instead (addresses or CIDRs, comma-separated, or loopback, linklocal, uniquelocal), or give the number of proxy hops',
+    );
+    return undefined;
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (bad.length > 0) {
+    reader.problems.push(
+      `TRUST_PROXY must be proxy addresses or CIDRs (comma-separated; loopback, linklocal and uniquelocal name those ranges) or a hop count (got ${bad.map((entry) => `"${entry}"`).join(', ')})`,
+    );
+    return undefined;
+  }
+  return entries.join(',');
+}
+
 function readRedisUrl(reader: EnvReader): string | undefined {
   const value = reader.optional('REDIS_URL');
   if (value !== undefined && !/^rediss?:\/\//.test(value)) reader.problems.push(`REDIS_URL must start with redis:// or rediss:// (got "${value}")`);
@@ -294,7 +337,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     redisUrl: readRedisUrl(reader),
     redisPrefix: reader.string('REDIS_PREFIX', 'hydracore:'),
-    trustProxy: reader.optional('TRUST_PROXY'),
+    trustProxy: readTrustProxy(reader),
     ipRequestsPerWindow: reader.int('RATE_LIMIT_PER_IP', 600, 1, 10_000_000),
     ipWindowSeconds: reader.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     metrics: reader.bool('METRICS_ENABLED', true),

@@ -34,4 +34,36 @@ describe('configuration', () => {
     expect(() => loadConfig({ MAIL_TRANSPORT: 'smtp' })).toThrow(/SMTP_URL is required when MAIL_TRANSPORT=smtp/);
     expect(() => loadConfig({ MAIL_TRANSPORT: 'resend' })).toThrow(/RESEND_API_KEY is required/);
   });
+
+  describe('TRUST_PROXY (regression: passed raw to Fastify, `true` crashed with a stack trace)', () => {
+    it('accepts addresses, CIDRs and proxy-addr range names as a list, or a hop count', () => {
+      expect(loadConfig({}).trustProxy).toBeUndefined();
+      expect(loadConfig({ TRUST_PROXY: '10.0.0.1' }).trustProxy).toBe('10.0.0.1');
+      expect(loadConfig({ TRUST_PROXY: ' 10.0.0.0/8, 2001:db8::/32 ,loopback,linklocal,uniquelocal,::1' }).trustProxy).toBe(
+        '10.0.0.0/8,2001:db8::/32,loopback,linklocal,uniquelocal,::1',
+      );
+      expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    });
+
+    it('refuses `true` (trusting every hop lets any client forge its address), saying to name the proxies', () => {
+      for (const value of ['true', 'TRUE']) {
+        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(ConfigError);
+        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY=true would trust every hop.*name the proxies/);
+      }
+    });
+
+    it.each(['yes', '10.0.0.300', '10.0.0.0/33', '::1/129', '10.0.0.0/8/1', 'proxy.example.com', '10.0.0.1,', '0', '1.5', '-1'])(
+      'refuses %j, naming the variable',
+      (value) => {
+        let error: unknown;
+        try {
+          loadConfig({ TRUST_PROXY: value });
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^TRUST_PROXY /)]);
+      },
+    );
+  });
 });
