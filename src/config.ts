@@ -215,6 +215,15 @@ function readFileSetting(reader: EnvReader, name: string, file: string): string 
   }
 }
 
+/**
+ * The JWT issuer: JWT_ISSUER, else an explicitly set PUBLIC_URL, else the fixed `hydracore`.
+ * Never the derived `http://localhost:$PORT`: processes on different ports (one deployment)
+ * must accept each other's tokens.
+ */
+function readIssuer(reader: EnvReader, publicUrl: string): string {
+  return reader.string('JWT_ISSUER', reader.optional('PUBLIC_URL') === undefined ? 'hydracore' : publicUrl);
+}
+
 function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthConfig {
   const algorithm = reader.oneOf('JWT_ALGORITHM', ['HS256', 'EdDSA', 'ES256'] as const, 'HS256') as JwtAlgorithm;
   let secret = reader.optional('JWT_SECRET');
@@ -243,7 +252,7 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
       previousPublicKeyPems: list(reader.optional('JWT_PREVIOUS_PUBLIC_KEY_FILES'))
         .map((file) => readFileSetting(reader, 'JWT_PREVIOUS_PUBLIC_KEY_FILES', file))
         .filter((pem): pem is string => pem !== undefined),
-      issuer: reader.string('JWT_ISSUER', publicUrl),
+      issuer: readIssuer(reader, publicUrl),
       audience: reader.string('JWT_AUDIENCE', 'hydracore'),
     },
     operatorRefreshTtlSeconds: reader.int('REFRESH_TOKEN_TTL_DAYS', 30, 1, 365) * 86_400,

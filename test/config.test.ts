@@ -66,4 +66,11 @@ describe('configuration', () => {
       },
     );
   });
+
+  it('regression: the default JWT issuer was derived from PORT; it is the fixed hydracore unless set', () => {
+    expect(loadConfig({ PORT: '8001' }).auth.jwt).toMatchObject({ issuer: 'hydracore', audience: 'hydracore' });
+    expect(loadConfig({ PORT: '8002' }).auth.jwt).toMatchObject({ issuer: 'hydracore', audience: 'hydracore' });
+    expect(loadConfig({ PORT: '8001', PUBLIC_URL: 'https://id.example.com/' }).auth.jwt.issuer).toBe('https://id.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://id.example.com', JWT_ISSUER: 'issuer-x', JWT_AUDIENCE: 'aud-y' }).auth.jwt).toMatchObject({ issuer: 'issuer-x', audience: 'aud-y' });
+  });
 });

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { JwtError, JwtService } from '../../src/lib/jwt';
 import { ManualClock } from '../../src/lib/clock';
-import { startTestApp, type TestApp } from '../helpers/app';
+import { buildApp } from '../../src/app';
+import { startTestApp, testConfig, type TestApp } from '../helpers/app';
 import { engine } from '../helpers/db';
 import { bearer, registerOperator } from '../helpers/auth';
 
@@ -170,5 +171,47 @@ describe(`JWT segments are strict base64url (${engine})`, () => {
     const gql = (await graphqlMe(variant)).json();
     expect(gql.errors[0].extensions.code).toBe('INVALID_TOKEN');
     expect((await graphqlMe(canonical)).json().data.me.id).toEqual(expect.any(String));
+  });
+});
+
+/**
+ * Regression: the default issuer was `http://localhost:$PORT`, so two processes of one
+ * deployment on different ports (same secret, same database, no PUBLIC_URL) refused each
+ * other's tokens.
+ */
+describe(`processes on different ports accept each other's tokens (${engine})`, () => {
+  const otherProcess = async (t: TestApp, env: Record<string, string>) => {
+    const app = await buildApp({ ...testConfig(env), database: t.config.database }, { db: t.db, clock: t.clock, mailTransport: t.mail, sendMail: false });
+    await app.ready();
+    return app;
+  };
+
+  it('with no PUBLIC_URL, a token from the process on port 8001 is valid on port 8002', async () => {
+    const t = await startTestApp({ PORT: '8001', PUBLIC_URL: '' });
+    const other = await otherProcess(t, { PORT: '8002', PUBLIC_URL: '' });
+    try {
+      const pair = await registerOperator(t, 'ports@example.com');
+      expect(JSON.parse(Buffer.from(pair.access_token.split('.')[1], 'base64url').toString())).toMatchObject({ iss: 'hydracore', aud: 'hydracore' });
+      const me = await other.inject({ method: 'GET', url: '/auth/me', headers: bearer(pair.access_token) });
+      expect(me.statusCode).toBe(200);
+      expect(me.json().email).toBe('ports@example.com');
+    } finally {
+      await other.close();
+      await t.close();
+    }
+  });
+
+  it('explicitly different PUBLIC_URLs are different issuers, as before', async () => {
+    const t = await startTestApp({ PUBLIC_URL: 'https://a.example.com' });
+    const other = await otherProcess(t, { PUBLIC_URL: 'https://b.example.com' });
+    try {
+      const pair = await registerOperator(t, 'issuers@example.com');
+      const me = await other.inject({ method: 'GET', url: '/auth/me', headers: bearer(pair.access_token) });
+      expect(me.statusCode).toBe(401);
+      expect(me.json()).toEqual({ detail: 'Could not validate credentials' });
+    } finally {
+      await other.close();
+      await t.close();
+    }
   });
 });
