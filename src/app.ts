@@ -13,7 +13,7 @@ import { parseCookieHeader } from './lib/cookies';
 import { MailSender } from './lib/mail/sender';
 import { MemoryRateLimiter } from './lib/rate-limit';
 import { connectRedis, FailOpenRateLimiter, RedisRateLimiter } from './lib/redis-rate-limit';
-import { explorerRoutes } from './http/explorer';
+import { explorerPaths, explorerRoutes } from './http/explorer';
 import { operationsRoutes } from './http/operations';
 import { generateOpenApi } from './rest/openapi';
 import { perIpRateLimit, securityHeaders } from './http/security';
@@ -158,7 +158,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       { pattern: /^\/graphql$/, methods: ['GET', 'POST', 'OPTIONS'] },
       { pattern: /^\/\.well-known\/jwks\.json$/, methods: ['GET'] },
       { pattern: /^\/(healthz|readyz|metrics)$/, methods: ['GET'] },
-      { pattern: /^\/(openapi\.json|graphiql|docs|graphiql\/assets\/[^/]+|docs\/assets\/[^/]+)$/, methods: ['GET'] },
+      ...explorerPaths(config).map((pattern) => ({ pattern, methods: ['GET'] })),
     ],
   });
   explorerRoutes(app, {
