@@ -144,4 +144,45 @@ describe(`secrets stay out of the logs; probes, metrics and headers (${engine})`
       await other.app.close();
     }
   });
+
+  it('regression: /readyz listed migrations on every call; once they are applied it only pings', async () => {
+    const other = await startTestApp();
+    const queries: string[] = [];
+    other.db.on('query', (query: { sql: string }) => queries.push(query.sql));
+    const readyz = async () => {
+      queries.length = 0;
+      const res = await other.app.inject({ method: 'GET', url: '/readyz' });
+      return { status: res.statusCode, body: res.json(), queries: [...queries] };
+    };
+    try {
+      // Until the migrations have been seen applied, every call checks them again.
+      const latest = await other.db('knex_migrations').orderBy('id', 'desc').first();
+      await other.db('knex_migrations').where({ id: latest.id }).delete();
+      const pending = await readyz();
+      expect(pending).toMatchObject({ status: 503, body: { status: 'not ready', reason: 'migrations pending' } });
+      expect(pending.queries.some((sql) => sql.includes('knex_migrations'))).toBe(true);
+      await other.db('knex_migrations').insert(latest);
+
+      const first = await readyz();
+      expect(first).toMatchObject({ status: 200, body: { status: 'ready' } });
+      expect(first.queries.some((sql) => sql.includes('knex_migrations'))).toBe(true);
+      for (let i = 0; i < 3; i += 1) {
+        const again = await readyz();
+        expect(again).toMatchObject({ status: 200, body: { status: 'ready' } });
+        expect(again.queries).toEqual(['select 1']); // the ping only
+      }
+      // Concurrent calls share one ping.
+      queries.length = 0;
+      const parallel = await Promise.all(Array.from({ length: 10 }, () => other.app.inject({ method: 'GET', url: '/readyz' })));
+      expect(parallel.every((res) => res.statusCode === 200)).toBe(true);
+      expect(queries.length).toBeLessThan(10);
+
+      // The cached check does not hide a database that went away.
+      await other.db.destroy();
+      const down = await readyz();
+      expect(down).toMatchObject({ status: 503, body: { status: 'not ready', reason: 'database unavailable' } });
+    } finally {
+      await other.close();
+    }
+  });
 });
