@@ -182,7 +182,12 @@ function readDatabase(reader: EnvReader): DatabaseConfig {
   return { client: 'sqlite', connection: DEFAULT_SQLITE_FILE };
 }
 
-function readMail(reader: EnvReader): MailConfig {
+function readMail(reader: EnvReader, appEnv: AppEnv): MailConfig {
+  // The console transport prints every mail, codes and reset links included, to the log: in
+  // production only when asked for by name, never as a default nobody noticed.
+  if (appEnv === 'production' && reader.optional('MAIL_TRANSPORT') === undefined) {
+    reader.problems.push('MAIL_TRANSPORT is required in production: smtp (with SMTP_URL) or resend (with RESEND_API_KEY); console only to print mail to the log on purpose');
+  }
   const transport = reader.oneOf('MAIL_TRANSPORT', ['console', 'smtp', 'resend'] as const, 'console');
   const smtpUrl = reader.optional('SMTP_URL');
   const resendApiKey = reader.optional('RESEND_API_KEY');
@@ -331,7 +336,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: reader.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, appEnv === 'test' ? 'silent' : 'info'),
     publicUrl,
     database: readDatabase(reader),
-    mail: readMail(reader),
+    mail: readMail(reader, appEnv),
     migrateOnStart: reader.bool('MIGRATE_ON_START', true),
     shutdownGraceMs: reader.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     auth: readAuth(reader, appEnv, publicUrl),

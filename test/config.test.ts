@@ -73,4 +73,22 @@ describe('configuration', () => {
     expect(loadConfig({ PORT: '8001', PUBLIC_URL: 'https://id.example.com/' }).auth.jwt.issuer).toBe('https://id.example.com');
     expect(loadConfig({ PUBLIC_URL: 'https://id.example.com', JWT_ISSUER: 'issuer-x', JWT_AUDIENCE: 'aud-y' }).auth.jwt).toMatchObject({ issuer: 'issuer-x', audience: 'aud-y' });
   });
+
+  it('regression: console mail was the silent default in production; MAIL_TRANSPORT must be named there', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'production-secret-production-secret-0123' };
+    let error: unknown;
+    try {
+      loadConfig(production);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^MAIL_TRANSPORT is required in production/)]);
+    expect(() => loadConfig({ ...production, MAIL_TRANSPORT: ' ' })).toThrow(/MAIL_TRANSPORT is required in production/);
+    // Asked for by name, console is allowed; so are the real transports.
+    expect(loadConfig({ ...production, MAIL_TRANSPORT: 'console' }).mail.transport).toBe('console');
+    expect(loadConfig({ ...production, MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mail.example.com:587' }).mail.transport).toBe('smtp');
+    // Outside production console stays the default.
+    expect(loadConfig({ NODE_ENV: 'development' }).mail.transport).toBe('console');
+  });
 });
