@@ -25,6 +25,7 @@ export interface Server {
 
 export const BASE_ENV: Record<string, string> = {
   NODE_ENV: 'production',
+  MAIL_TRANSPORT: 'console',
   LOG_LEVEL: 'warn',
   JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
   RATE_LIMIT_PER_IP: '10000000',

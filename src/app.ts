@@ -13,7 +13,7 @@ import { parseCookieHeader } from './lib/cookies';
 import { MailSender } from './lib/mail/sender';
 import { MemoryRateLimiter } from './lib/rate-limit';
 import { connectRedis, FailOpenRateLimiter, RedisRateLimiter } from './lib/redis-rate-limit';
-import { explorerRoutes } from './http/explorer';
+import { explorerPaths, explorerRoutes } from './http/explorer';
 import { operationsRoutes } from './http/operations';
 import { generateOpenApi } from './rest/openapi';
 import { perIpRateLimit, securityHeaders } from './http/security';
@@ -43,6 +43,38 @@ const REDACTED_LOG_PATHS = [
   '*.access_token',
   '*.accessToken',
 ];
+
+/**
+ * What a request log line says about the request. The URL loses its query string: a GraphQL
+ * GET carries the whole operation there (a login's password with it), and links carry
+ * `?token=`. The path alone is enough to read a log.
+ */
+function requestForLog(request: FastifyRequest) {
+  // A log call may also hand over a plain object as `req`: keep it, minus the query string.
+  if (!('raw' in request)) {
+    const given = request as Record<string, unknown>;
+    return { ...given, url: typeof given.url === 'string' ? pathWithoutQuery(given.url) : undefined };
+  }
+  return {
+    method: request.method,
+    url: pathWithoutQuery(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
+const pathWithoutQuery = (url: string): string => url.split('?', 1)[0];
+
+/**
+ * Fastify's `trustProxy` for TRUST_PROXY. A hop count trusts that many addresses from the
+ * socket inwards (proxy-addr's meaning); Fastify itself ignores a number (trusts nothing), so
+ * it is spelled out as a function here.
+ */
+function trustProxyOption(trustProxy: Config['trustProxy']): string | ((address: string, hop: number) => boolean) | false {
+  if (typeof trustProxy === 'number') return (_address, hop) => hop < trustProxy;
+  return trustProxy ?? false;
+}
 
 /** The contract's request body limit (CONTRACT section 2): larger bodies answer 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -77,10 +109,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       level: config.logLevel,
       stream: options.logStream,
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      serializers: { req: requestForLog },
     },
     genReqId: () => randomUUID(),
     // Believe X-Forwarded-For only from the proxies named in TRUST_PROXY.
-    trustProxy: config.trustProxy ?? false,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     // Errors raised before routing (a URL that does not decode): no route can match it.
@@ -125,7 +158,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       { pattern: /^\/graphql$/, methods: ['GET', 'POST', 'OPTIONS'] },
       { pattern: /^\/\.well-known\/jwks\.json$/, methods: ['GET'] },
       { pattern: /^\/(healthz|readyz|metrics)$/, methods: ['GET'] },
-      { pattern: /^\/(openapi\.json|graphiql|docs|graphiql\/assets\/[^/]+|docs\/assets\/[^/]+)$/, methods: ['GET'] },
+      ...explorerPaths(config).map((pattern) => ({ pattern, methods: ['GET'] })),
     ],
   });
   explorerRoutes(app, {

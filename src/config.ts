@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { readPem, type JwtAlgorithm, type JwtKeyConfig } from './lib/jwt';
 import { defaultHashConcurrency, type Argon2Settings } from './lib/passwords';
@@ -81,10 +82,11 @@ export interface Config {
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   redisPrefix: string;
   /**
-   * Proxies whose `X-Forwarded-For` is believed (Fastify's `trustProxy`): addresses or CIDRs,
-   * comma-separated. Unset: the socket address is the client (a forged header changes nothing).
+   * Proxies whose `X-Forwarded-For` is believed (Fastify's `trustProxy`): addresses, CIDRs and
+   * proxy-addr's `loopback` / `linklocal` / `uniquelocal`, comma-separated, or a hop count.
+   * Unset: the socket address is the client (a forged header changes nothing).
    */
-  trustProxy?: string;
+  trustProxy?: string | number;
   /** Requests per client IP per window on every public endpoint. */
   ipRequestsPerWindow: number;
   ipWindowSeconds: number;
@@ -180,7 +182,12 @@ function readDatabase(reader: EnvReader): DatabaseConfig {
   return { client: 'sqlite', connection: DEFAULT_SQLITE_FILE };
 }
 
-function readMail(reader: EnvReader): MailConfig {
+function readMail(reader: EnvReader, appEnv: AppEnv): MailConfig {
+  // The console transport prints every mail, codes and reset links included, to the log: in
+  // production only when asked for by name, never as a default nobody noticed.
+  if (appEnv === 'production' && reader.optional('MAIL_TRANSPORT') === undefined) {
+    reader.problems.push('MAIL_TRANSPORT is required in production: smtp (with SMTP_URL) or resend (with RESEND_API_KEY); console only to print mail to the log on purpose');
+  }
   const transport = reader.oneOf('MAIL_TRANSPORT', ['console', 'smtp', 'resend'] as const, 'console');
   const smtpUrl = reader.optional('SMTP_URL');
   const resendApiKey = reader.optional('RESEND_API_KEY');
@@ -213,6 +220,15 @@ function readFileSetting(reader: EnvReader, name: string, file: string): string 
   }
 }
 
+/**
+ * The JWT issuer: JWT_ISSUER, else an explicitly set PUBLIC_URL, else the fixed `hydracore`.
+ * Never the derived `http://localhost:$PORT`: processes on different ports (one deployment)
+ * must accept each other's tokens.
+ */
+function readIssuer(reader: EnvReader, publicUrl: string): string {
+  return reader.string('JWT_ISSUER', reader.optional('PUBLIC_URL') === undefined ? 'hydracore' : publicUrl);
+}
+
 function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthConfig {
   const algorithm = reader.oneOf('JWT_ALGORITHM', ['HS256', 'EdDSA', 'ES256'] as const, 'HS256') as JwtAlgorithm;
   let secret = reader.optional('JWT_SECRET');
@@ -241,7 +257,7 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
       previousPublicKeyPems: list(reader.optional('JWT_PREVIOUS_PUBLIC_KEY_FILES'))
         .map((file) => readFileSetting(reader, 'JWT_PREVIOUS_PUBLIC_KEY_FILES', file))
         .filter((pem): pem is string => pem !== undefined),
-      issuer: reader.string('JWT_ISSUER', publicUrl),
+      issuer: readIssuer(reader, publicUrl),
       audience: reader.string('JWT_AUDIENCE', 'hydracore'),
     },
     operatorRefreshTtlSeconds: reader.int('REFRESH_TOKEN_TTL_DAYS', 30, 1, 365) * 86_400,
@@ -259,6 +275,47 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
     mailRequestsPerIp: reader.int('MAIL_REQUESTS_PER_IP', 10, 1, 100_000),
     mailRequestWindowSeconds: reader.int('MAIL_REQUEST_WINDOW_SECONDS', 900, 1, 86_400),
   };
+}
+
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY, checked here rather than handed to Fastify raw (where `true` crashed with a
+ * stack trace). `true` (trust every hop) is refused: then any client could name its own
+ * address in X-Forwarded-For and slip past the per-IP limits.
+ */
+function readTrustProxy(reader: EnvReader): string | number | undefined {
+  const value = reader.optional('TRUST_PROXY');
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) {
+    if (Number(value) >= 1 && Number(value) <= 100) return Number(value);
+    reader.problems.push(`TRUST_PROXY hop count must be from 1 to 100 (got "${value}")`);
+    return undefined;
+  }
+  if (value.toLowerCase() === 'true') {
+    reader.problems.push(
+      'TRUST_PROXY=true would trust every hop, so any client could forge its address in X-Forwarded-For: name the proxies instead (addresses or CIDRs, comma-separated, or loopback, linklocal, uniquelocal), or give the number of proxy hops',
+    );
+    return undefined;
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (bad.length > 0) {
+    reader.problems.push(
+      `TRUST_PROXY must be proxy addresses or CIDRs (comma-separated; loopback, linklocal and uniquelocal name those ranges) or a hop count (got ${bad.map((entry) => `"${entry}"`).join(', ')})`,
+    );
+    return undefined;
+  }
+  return entries.join(',');
 }
 
 function readRedisUrl(reader: EnvReader): string | undefined {
@@ -279,7 +336,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: reader.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, appEnv === 'test' ? 'silent' : 'info'),
     publicUrl,
     database: readDatabase(reader),
-    mail: readMail(reader),
+    mail: readMail(reader, appEnv),
     migrateOnStart: reader.bool('MIGRATE_ON_START', true),
     shutdownGraceMs: reader.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     auth: readAuth(reader, appEnv, publicUrl),
@@ -294,7 +351,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     redisUrl: readRedisUrl(reader),
     redisPrefix: reader.string('REDIS_PREFIX', 'hydracore:'),
-    trustProxy: reader.optional('TRUST_PROXY'),
+    trustProxy: readTrustProxy(reader),
     ipRequestsPerWindow: reader.int('RATE_LIMIT_PER_IP', 600, 1, 10_000_000),
     ipWindowSeconds: reader.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     metrics: reader.bool('METRICS_ENABLED', true),

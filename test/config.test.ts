@@ -34,4 +34,61 @@ describe('configuration', () => {
     expect(() => loadConfig({ MAIL_TRANSPORT: 'smtp' })).toThrow(/SMTP_URL is required when MAIL_TRANSPORT=smtp/);
     expect(() => loadConfig({ MAIL_TRANSPORT: 'resend' })).toThrow(/RESEND_API_KEY is required/);
   });
+
+  describe('TRUST_PROXY (regression: passed raw to Fastify, `true` crashed with a stack trace)', () => {
+    it('accepts addresses, CIDRs and proxy-addr range names as a list, or a hop count', () => {
+      expect(loadConfig({}).trustProxy).toBeUndefined();
+      expect(loadConfig({ TRUST_PROXY: '10.0.0.1' }).trustProxy).toBe('10.0.0.1');
+      expect(loadConfig({ TRUST_PROXY: ' 10.0.0.0/8, 2001:db8::/32 ,loopback,linklocal,uniquelocal,::1' }).trustProxy).toBe(
+        '10.0.0.0/8,2001:db8::/32,loopback,linklocal,uniquelocal,::1',
+      );
+      expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    });
+
+    it('refuses `true` (trusting every hop lets any client forge its address), saying to name the proxies', () => {
+      for (const value of ['true', 'TRUE']) {
+        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(ConfigError);
+        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY=true would trust every hop.*name the proxies/);
+      }
+    });
+
+    it.each(['yes', '10.0.0.300', '10.0.0.0/33', '::1/129', '10.0.0.0/8/1', 'proxy.example.com', '10.0.0.1,', '0', '1.5', '-1'])(
+      'refuses %j, naming the variable',
+      (value) => {
+        let error: unknown;
+        try {
+          loadConfig({ TRUST_PROXY: value });
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^TRUST_PROXY /)]);
+      },
+    );
+  });
+
+  it('regression: the default JWT issuer was derived from PORT; it is the fixed hydracore unless set', () => {
+    expect(loadConfig({ PORT: '8001' }).auth.jwt).toMatchObject({ issuer: 'hydracore', audience: 'hydracore' });
+    expect(loadConfig({ PORT: '8002' }).auth.jwt).toMatchObject({ issuer: 'hydracore', audience: 'hydracore' });
+    expect(loadConfig({ PORT: '8001', PUBLIC_URL: 'https://id.example.com/' }).auth.jwt.issuer).toBe('https://id.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://id.example.com', JWT_ISSUER: 'issuer-x', JWT_AUDIENCE: 'aud-y' }).auth.jwt).toMatchObject({ issuer: 'issuer-x', audience: 'aud-y' });
+  });
+
+  it('regression: console mail was the silent default in production; MAIL_TRANSPORT must be named there', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'production-secret-production-secret-0123' };
+    let error: unknown;
+    try {
+      loadConfig(production);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^MAIL_TRANSPORT is required in production/)]);
+    expect(() => loadConfig({ ...production, MAIL_TRANSPORT: ' ' })).toThrow(/MAIL_TRANSPORT is required in production/);
+    // Asked for by name, console is allowed; so are the real transports.
+    expect(loadConfig({ ...production, MAIL_TRANSPORT: 'console' }).mail.transport).toBe('console');
+    expect(loadConfig({ ...production, MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mail.example.com:587' }).mail.transport).toBe('smtp');
+    // Outside production console stays the default.
+    expect(loadConfig({ NODE_ENV: 'development' }).mail.transport).toBe('console');
+  });
 });

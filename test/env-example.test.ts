@@ -7,7 +7,7 @@ const root = path.resolve(__dirname, '..');
 /** Variables named in config.ts (the only place the environment is read). */
 function variablesReadByConfig(): string[] {
   const source = readFileSync(path.join(root, 'src', 'config.ts'), 'utf8');
-  return [...source.matchAll(/reader\.\w+\('([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]).sort();
+  return [...new Set([...source.matchAll(/reader\.\w+\('([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]))].sort();
 }
 
 function variablesInExample(): Map<string, string> {

@@ -42,15 +42,28 @@ export const singleCredentialCheck: ValidationRule = (context: ValidationContext
   },
 });
 
-/** graphql-armor's depth, alias, token, directive and cost limits, plus the rule above. */
+/**
+ * graphql-armor's depth, alias, directive and cost limits (validation rules: 400
+ * GRAPHQL_VALIDATION_FAILED), plus the rule above, and the token limit as a parse option.
+ *
+ * The token limit is graphql-js's own `maxLexicalTokens`, not armor's maxTokens plugin: that
+ * plugin parses the document a second time inside Apollo's `parsingDidStart` hook, outside
+ * Apollo's own parse `try`, so every syntax error (not only too many tokens) escaped as an
+ * unexpected error and answered 500. Inside Apollo's parse it is a syntax error like any
+ * other: 400 GRAPHQL_PARSE_FAILED.
+ */
 export function graphqlProtection(limits: GraphqlLimits) {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
     maxAliases: { n: limits.maxAliases },
-    maxTokens: { n: limits.maxTokens },
+    maxTokens: { enabled: false },
     maxDirectives: { n: limits.maxDirectives },
     costLimit: { maxCost: limits.maxCost },
     blockFieldSuggestion: { enabled: !limits.fieldSuggestions },
   }).protect();
-  return { ...armor, validationRules: [...armor.validationRules, singleCredentialCheck] };
+  return {
+    plugins: armor.plugins,
+    validationRules: [...armor.validationRules, singleCredentialCheck],
+    parseOptions: { maxLexicalTokens: limits.maxTokens },
+  };
 }

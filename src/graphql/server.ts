@@ -3,7 +3,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
-import { isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
+import { ERRORS, isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
 import { enumInputError } from './enum-errors';
 import { graphqlProtection } from './limits';
 import type { GqlContext } from './context';
@@ -36,7 +36,7 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
   // Parse/validation errors and Apollo's request errors carry no resolver path.
   if (isExpected(original) || !(error instanceof GraphQLError && error.path)) return formatted;
   return {
-    message: 'Internal server error',
+    message: ERRORS.INTERNAL_SERVER_ERROR.detail,
     locations: formatted.locations,
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
@@ -59,6 +59,7 @@ export async function createApolloServer(schema: GraphQLSchema, config: Config):
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     validationRules: protection.validationRules,
+    parseOptions: protection.parseOptions,
     // main.ts owns SIGTERM/SIGINT: Fastify drains first, then onClose stops Apollo.
     stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors, ...protection.plugins],

@@ -69,6 +69,15 @@ export interface ExplorerOptions {
   openApi: () => Record<string, unknown>;
 }
 
+/**
+ * The paths `explorerRoutes` serves, for the not-found answer: a disabled page is not a path
+ * with another method (405), it is not there (404).
+ */
+export function explorerPaths(options: Pick<ExplorerOptions, 'graphiql' | 'docs'>): RegExp[] {
+  const pages = ['openapi\\.json', ...(options.graphiql ? ['graphiql', 'graphiql/assets/[^/]+'] : []), ...(options.docs ? ['docs', 'docs/assets/[^/]+'] : [])];
+  return pages.map((page) => new RegExp(`^/${page}$`));
+}
+
 export function explorerRoutes(app: FastifyInstance, options: ExplorerOptions): string[] {
   const served: string[] = ['/openapi.json'];
   let document: string | undefined;

@@ -13,10 +13,25 @@ import type { Services } from '../graphql/context';
 export function operationsRoutes(app: FastifyInstance, services: Services): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  // /readyz is unauthenticated and not rate limited, so each call must stay cheap: listing
+  // migrations reads the migration table and every migration file's name, and once all are
+  // applied they stay applied for this build, so that check is remembered after it first
+  // passes. The database ping runs on every call, but concurrent calls share one ping.
+  let migrationsApplied = false;
+  let inFlight: Promise<'ready' | 'migrations pending'> | undefined;
+  const readiness = async (): Promise<'ready' | 'migrations pending'> => {
+    await services.db.raw('select 1');
+    if (!migrationsApplied) migrationsApplied = await migrationsCurrent(services.db);
+    return migrationsApplied ? 'ready' : 'migrations pending';
+  };
+
   app.get('/readyz', async (request, reply) => {
     try {
-      await services.db.raw('select 1');
-      if (!(await migrationsCurrent(services.db))) return reply.code(503).send({ status: 'not ready', reason: 'migrations pending' });
+      inFlight ??= readiness().finally(() => {
+        inFlight = undefined;
+      });
+      const state = await inFlight;
+      if (state !== 'ready') return reply.code(503).send({ status: 'not ready', reason: state });
       return { status: 'ready' };
     } catch (error) {
       request.log.error({ err: error }, 'readiness check failed');

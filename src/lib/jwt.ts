@@ -44,6 +44,18 @@ export class JwtError extends Error {}
 
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
 
+/**
+ * A token segment in the one encoding JWS allows (RFC 7515 section 2): base64url without
+ * padding. Node's decoder is lenient (it skips stray characters, accepts padding and the
+ * standard alphabet's `+/`, ignores non-zero trailing bits), so many spellings would verify
+ * as the same token; only the text that re-encodes to itself is accepted.
+ */
+function decodeSegment(segment: string): Buffer {
+  const bytes = Buffer.from(segment, 'base64url');
+  if (!/^[A-Za-z0-9_-]*$/.test(segment) || bytes.toString('base64url') !== segment) throw new JwtError('malformed');
+  return bytes;
+}
+
 function hmacKey(secret: string): SigningKey {
   const key = Buffer.from(secret, 'utf8');
   const mac = (data: Buffer) => createHmac('sha256', key).update(data).digest();
@@ -132,16 +144,17 @@ export class JwtService {
     if (parts.length !== 3) throw new JwtError('malformed');
     let header: { alg?: unknown; kid?: unknown };
     let payload: Record<string, unknown>;
+    const [headerBytes, payloadBytes, signature] = parts.map(decodeSegment);
     try {
-      header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
-      payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+      header = JSON.parse(headerBytes.toString('utf8'));
+      payload = JSON.parse(payloadBytes.toString('utf8'));
     } catch {
       throw new JwtError('malformed');
     }
     if (header === null || typeof header !== 'object' || payload === null || typeof payload !== 'object') throw new JwtError('malformed');
     const key = typeof header.kid === 'string' ? this.keys.get(header.kid) : undefined;
     if (!key || header.alg !== key.alg) throw new JwtError('unknown key');
-    if (!key.verify(Buffer.from(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2], 'base64url'))) throw new JwtError('bad signature');
+    if (!key.verify(Buffer.from(`${parts[0]}.${parts[1]}`), signature)) throw new JwtError('bad signature');
     const now = Math.floor(this.clock.now().getTime() / 1000);
     if (typeof payload.exp !== 'number' || payload.exp <= now) throw new JwtError('expired');
     if (payload.iss !== this.config.issuer || payload.aud !== this.config.audience) throw new JwtError('wrong issuer or audience');

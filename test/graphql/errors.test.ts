@@ -28,7 +28,7 @@ describe('GraphQL error formatting', () => {
   it('masks an unexpected error, never sends its message or stack, and logs it with the request id', async () => {
     const result = await run('mutation { probeFail(mode: "crash") }');
     expect(result.errors?.[0]).toEqual({
-      message: 'Internal server error',
+      message: 'Internal Server Error',
       locations: [{ line: 1, column: 12 }],
       path: ['probeFail'],
       extensions: { code: 'INTERNAL_SERVER_ERROR' },

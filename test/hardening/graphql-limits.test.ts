@@ -68,3 +68,58 @@ describe(`GraphQL abuse limits (${engine})`, () => {
     expect(typo.json().errors[0].message).toMatch(/Did you mean "publicPlans"/);
   });
 });
+
+/**
+ * Regression: a syntax error, and graphql-armor's token limit (which ran as a second parse in
+ * Apollo's parsingDidStart hook), answered HTTP 500 GRAPHQL_VALIDATION_FAILED. A request the
+ * client got wrong is a 400: parse failures GRAPHQL_PARSE_FAILED, limits and rules
+ * GRAPHQL_VALIDATION_FAILED. Only real faults are 5xx.
+ */
+describe(`parse and validation errors answer 400, never 500 (${engine})`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ GRAPHQL_MAX_TOKENS: '50', GRAPHQL_MAX_DEPTH: '2', GRAPHQL_MAX_ALIASES: '1', GRAPHQL_MAX_DIRECTIVES: '1', GRAPHQL_MAX_COST: '5' });
+  });
+  afterAll(() => t.close());
+
+  const post = (query: string) => t.app.inject({ method: 'POST', url: '/graphql', payload: { query } });
+  const expectRefused = async (query: string, code: string, message: RegExp) => {
+    const res = await post(query);
+    expect(res.statusCode).toBe(400);
+    const errors: Array<{ message: string; extensions: { code: string } }> = res.json().errors;
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => e.extensions.code === code)).toBe(true);
+    expect(errors.map((e) => e.message).join('\n')).toMatch(message);
+  };
+
+  it('a syntax error is 400 GRAPHQL_PARSE_FAILED', async () => {
+    await expectRefused('{', 'GRAPHQL_PARSE_FAILED', /Syntax Error/);
+    await expectRefused('{ me { id }', 'GRAPHQL_PARSE_FAILED', /Syntax Error/);
+  });
+
+  it('the token limit (a parse-time limit) is 400 GRAPHQL_PARSE_FAILED', async () => {
+    const fields = Array.from({ length: 60 }, () => '__typename').join(' ');
+    await expectRefused(`{ ${fields} }`, 'GRAPHQL_PARSE_FAILED', /more th\w+ 50 tokens/);
+  });
+
+  it('depth, aliases, directives and cost limits are 400 GRAPHQL_VALIDATION_FAILED', async () => {
+    await expectRefused('{ me { tenants { id } } }', 'GRAPHQL_VALIDATION_FAILED', /depth/i);
+    await expectRefused('{ a: publicPlans(tenantSlug: "x") { name } b: publicPlans(tenantSlug: "y") { name } }', 'GRAPHQL_VALIDATION_FAILED', /aliases/i);
+    await expectRefused('{ __typename @skip(if: false) @include(if: true) }', 'GRAPHQL_VALIDATION_FAILED', /directives/i);
+    await expectRefused('{ me { id email createdAt isAdmin emailVerified } }', 'GRAPHQL_VALIDATION_FAILED', /cost/i);
+  });
+
+  it('two credential checks in one operation are 400 GRAPHQL_VALIDATION_FAILED', async () => {
+    await expectRefused(
+      'mutation { login(input: { email: "a@example.com", password: "x" }) { tokenType } token(input: { username: "a@example.com", password: "x" }) { tokenType } }',
+      'GRAPHQL_VALIDATION_FAILED',
+      /At most one credential check/,
+    );
+  });
+
+  it('a valid operation under every limit still runs', async () => {
+    const res = await post('{ __typename }');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+});

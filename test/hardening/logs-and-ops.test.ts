@@ -52,6 +52,32 @@ describe(`secrets stay out of the logs; probes, metrics and headers (${engine})`
     for (const secret of secrets) expect(captured).not.toMatch(new RegExp(`(?<![0-9A-Za-z])${escape(secret)}(?![0-9A-Za-z])`));
   });
 
+  it('regression: a password or token in a query string was logged with the request URL', async () => {
+    const before = log.length;
+    const password = 'query-string-passphrase-7731';
+    const token = 'query-string-token-5f2c9e';
+    const login = `mutation { login(input: { email: "qs@example.com", password: "${password}" }) { tokenType } }`;
+    const urls = [
+      `/graphql?query=${encodeURIComponent(login)}`,
+      `/graphql?query=${encodeURIComponent(login)}&operationName=x`,
+      `/auth/me?token=${token}`,
+      `/reset-password?token=${token}`,
+      `/healthz?token=${token}`,
+      `/auth/login?token=${token}`,
+      `/auth/me/?token=${token}`,
+    ];
+    for (const url of urls) {
+      await t.app.inject({ method: 'GET', url, headers: { 'apollo-require-preflight': 'true' } });
+      await t.app.inject({ method: 'POST', url, payload: '{', headers: { 'content-type': 'application/json' } });
+    }
+    const captured = log.slice(before).join('');
+    expect(captured).toContain('"url":"/graphql"'); // the requests were logged, by path
+    expect(captured).toContain('"url":"/auth/me"');
+    expect(captured).not.toContain(password);
+    expect(captured).not.toContain(token);
+    expect(captured).not.toContain(encodeURIComponent(password));
+  });
+
   it('records platform security events: logins, failures, resets, revocations and reuse', async () => {
     const pair = await registerOperator(t, 'events@example.com');
     const rotated = (await post(t, '/auth/refresh', { refresh_token: pair.refresh_token })).json();
@@ -116,6 +142,47 @@ describe(`secrets stay out of the logs; probes, metrics and headers (${engine})`
       expect(res.json()).toEqual({ status: 'not ready', reason: 'database unavailable' });
     } finally {
       await other.app.close();
+    }
+  });
+
+  it('regression: /readyz listed migrations on every call; once they are applied it only pings', async () => {
+    const other = await startTestApp();
+    const queries: string[] = [];
+    other.db.on('query', (query: { sql: string }) => queries.push(query.sql));
+    const readyz = async () => {
+      queries.length = 0;
+      const res = await other.app.inject({ method: 'GET', url: '/readyz' });
+      return { status: res.statusCode, body: res.json(), queries: [...queries] };
+    };
+    try {
+      // Until the migrations have been seen applied, every call checks them again.
+      const latest = await other.db('knex_migrations').orderBy('id', 'desc').first();
+      await other.db('knex_migrations').where({ id: latest.id }).delete();
+      const pending = await readyz();
+      expect(pending).toMatchObject({ status: 503, body: { status: 'not ready', reason: 'migrations pending' } });
+      expect(pending.queries.some((sql) => sql.includes('knex_migrations'))).toBe(true);
+      await other.db('knex_migrations').insert(latest);
+
+      const first = await readyz();
+      expect(first).toMatchObject({ status: 200, body: { status: 'ready' } });
+      expect(first.queries.some((sql) => sql.includes('knex_migrations'))).toBe(true);
+      for (let i = 0; i < 3; i += 1) {
+        const again = await readyz();
+        expect(again).toMatchObject({ status: 200, body: { status: 'ready' } });
+        expect(again.queries).toEqual(['select 1']); // the ping only
+      }
+      // Concurrent calls share one ping.
+      queries.length = 0;
+      const parallel = await Promise.all(Array.from({ length: 10 }, () => other.app.inject({ method: 'GET', url: '/readyz' })));
+      expect(parallel.every((res) => res.statusCode === 200)).toBe(true);
+      expect(queries.length).toBeLessThan(10);
+
+      // The cached check does not hide a database that went away.
+      await other.db.destroy();
+      const down = await readyz();
+      expect(down).toMatchObject({ status: 503, body: { status: 'not ready', reason: 'database unavailable' } });
+    } finally {
+      await other.close();
     }
   });
 });

@@ -49,6 +49,36 @@ describe(`per-IP rate limits (${engine})`, () => {
     }
   });
 
+  it('X-Forwarded-For is believed only from a proxy TRUST_PROXY names (CIDR list, or a hop count)', async () => {
+    const proxied = await startTestApp({ RATE_LIMIT_PER_IP: '2', TRUST_PROXY: '10.0.0.0/8, 192.0.2.1' });
+    try {
+      const from = (remoteAddress: string, client: string) =>
+        proxied.app.inject({ method: 'GET', url: '/nowhere', remoteAddress, headers: { 'x-forwarded-for': client } });
+      // Through a trusted proxy: each client behind it has its own count.
+      expect((await from('10.1.2.3', '203.0.113.1')).statusCode).toBe(404);
+      expect((await from('10.9.9.9', '203.0.113.1')).statusCode).toBe(404);
+      expect((await from('192.0.2.1', '203.0.113.1')).statusCode).toBe(429);
+      expect((await from('10.1.2.3', '203.0.113.2')).statusCode).toBe(404);
+      // From an address it does not name: the header is ignored, the socket is the client.
+      expect((await from('198.51.100.7', '203.0.113.3')).statusCode).toBe(404);
+      expect((await from('198.51.100.7', '203.0.113.4')).statusCode).toBe(404);
+      expect((await from('198.51.100.7', '203.0.113.5')).statusCode).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+    // A hop count trusts that many hops from the socket (Fastify alone would ignore a number).
+    const hops = await startTestApp({ RATE_LIMIT_PER_IP: '1', TRUST_PROXY: '1' });
+    try {
+      const from = (chain: string) => hops.app.inject({ method: 'GET', url: '/nowhere', remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': chain } });
+      expect((await from('203.0.113.1')).statusCode).toBe(404);
+      expect((await from('203.0.113.2')).statusCode).toBe(404);
+      // Only the hop the proxy added counts: a client's own forged entries before it change nothing.
+      expect((await from('198.51.100.1, 203.0.113.2')).statusCode).toBe(429);
+    } finally {
+      await hops.close();
+    }
+  });
+
   (redisUrl ? it : it.skip)('two gateways sharing Redis enforce one limit', async () => {
     const prefix = `test-${randomBytes(4).toString('hex')}:`;
     const env = { RATE_LIMIT_PER_IP: '4', REDIS_URL: redisUrl as string, REDIS_PREFIX: prefix };
