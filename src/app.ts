@@ -51,6 +51,7 @@ const REDACTED_LOG_PATHS = [
  */
 function requestForLog(request: FastifyRequest) {
   // A log call may also hand over a plain object as `req`: keep it, minus the query string.
+  if (typeof request !== 'object' || request === null) return request;
   if (!('raw' in request)) {
     const given = request as Record<string, unknown>;
     return { ...given, url: typeof given.url === 'string' ? pathWithoutQuery(given.url) : undefined };
