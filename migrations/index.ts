@@ -6,6 +6,7 @@ import * as customers from './20261121000400_customers';
 import * as pinsApiKeysAudit from './20261121000500_pins_api_keys_audit';
 import * as auditDetails from './20261202000100_audit_details';
 import * as refreshChildSealed from './20261202000200_refresh_child_sealed';
+import * as apiKeyBudgets from './20261202000300_api_key_budgets';
 
 /**
  * The migrations in the order they apply. Listed explicitly (rather than read from the
@@ -20,6 +21,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261121000500_pins_api_keys_audit', pinsApiKeysAudit],
   ['20261202000100_audit_details', auditDetails],
   ['20261202000200_refresh_child_sealed', refreshChildSealed],
+  ['20261202000300_api_key_budgets', apiKeyBudgets],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {

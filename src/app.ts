@@ -12,11 +12,11 @@ import type { MailTransport } from './lib/mail/message';
 import { parseCookieHeader } from './lib/cookies';
 import { MailSender } from './lib/mail/sender';
 import { MemoryRateLimiter } from './lib/rate-limit';
-import { connectRedis, FailOpenRateLimiter, RedisRateLimiter } from './lib/redis-rate-limit';
+import { connectRedis, FallbackRateLimiter, RedisRateLimiter } from './lib/redis-rate-limit';
 import { explorerPaths, explorerRoutes } from './http/explorer';
 import { operationsRoutes } from './http/operations';
 import { generateOpenApi } from './rest/openapi';
-import { perIpRateLimit, securityHeaders } from './http/security';
+import { anonymousFloodLimit, securityHeaders } from './http/security';
 import { transportFromConfig } from './lib/mail/transports';
 import { registerLegacyApi } from './rest/http';
 import { sendError, sendJson } from './rest/responses';
@@ -130,7 +130,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   redis?.on('error', (error) => app.log.error({ err: error }, 'redis error'));
-  const limiter = new FailOpenRateLimiter(redis ? new RedisRateLimiter(redis, clock, `${config.redisPrefix}rl:`) : new MemoryRateLimiter(clock), app.log);
+  const limiter = redis ? new FallbackRateLimiter(new RedisRateLimiter(redis, clock, `${config.redisPrefix}rl:`), new MemoryRateLimiter(clock), clock, app.log) : new MemoryRateLimiter(clock);
   const services: Services = createServices(config, db, clock, app.log, limiter);
   const mailSender = new MailSender(db, options.mailTransport ?? transportFromConfig(config.mail), config.mail, clock, app.log);
   app.decorate('services', services);
@@ -146,7 +146,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   securityHeaders(app, services);
-  perIpRateLimit(app, services);
+  anonymousFloodLimit(app, services);
   operationsRoutes(app, services);
 
   const schema = buildGatewaySchema();

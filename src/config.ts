@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { LIMITS, type LimitRules } from './lib/limits';
 import { readPem, type JwtAlgorithm, type JwtKeyConfig } from './lib/jwt';
 import { defaultHashConcurrency, type Argon2Settings } from './lib/passwords';
 
@@ -45,12 +46,6 @@ export interface AuthConfig {
   /** Key of the HMAC that stores one-time codes. */
   codeKey: Buffer;
   argon2: Argon2Settings;
-  /** Failed logins per address before 429, and the window they are counted in. */
-  loginMaxFailures: number;
-  loginFailureWindowSeconds: number;
-  /** Requests per client IP to the endpoints that send mail on demand, and their window. */
-  mailRequestsPerIp: number;
-  mailRequestWindowSeconds: number;
 }
 
 export interface GraphqlLimits {
@@ -87,9 +82,8 @@ export interface Config {
    * Unset: the socket address is the client (a forged header changes nothing).
    */
   trustProxy?: string | number;
-  /** Requests per client IP per window on every public endpoint. */
-  ipRequestsPerWindow: number;
-  ipWindowSeconds: number;
+  /** Every abuse limit (src/lib/limits.ts has the table, with defaults). */
+  limits: LimitRules;
   /** Serve Prometheus metrics at /metrics. */
   metrics: boolean;
   /** Serve GraphiQL at /graphiql, and the REST reference at /docs. */
@@ -270,11 +264,19 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
       parallelism: reader.int('ARGON2_PARALLELISM', 1, 1, 64),
       concurrency: reader.int('PASSWORD_HASH_CONCURRENCY', defaultHashConcurrency(), 1, 256),
     },
-    loginMaxFailures: reader.int('LOGIN_MAX_FAILURES', 10, 1, 10_000),
-    loginFailureWindowSeconds: reader.int('LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
-    mailRequestsPerIp: reader.int('MAIL_REQUESTS_PER_IP', 10, 1, 100_000),
-    mailRequestWindowSeconds: reader.int('MAIL_REQUEST_WINDOW_SECONDS', 900, 1, 86_400),
   };
+}
+
+/** Every limit of the table in src/lib/limits.ts, each overridable by its variables. */
+function readLimits(reader: EnvReader): LimitRules {
+  const entries = Object.entries(LIMITS).map(([name, spec]) => [
+    name,
+    {
+      limit: reader.int(spec.env, spec.limit, 1, 100_000_000),
+      windowSeconds: spec.windowEnv === undefined ? spec.windowSeconds : reader.int(spec.windowEnv, spec.windowSeconds, 1, 86_400),
+    },
+  ]);
+  return Object.fromEntries(entries) as LimitRules;
 }
 
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -352,8 +354,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: readRedisUrl(reader),
     redisPrefix: reader.string('REDIS_PREFIX', 'hydracore:'),
     trustProxy: readTrustProxy(reader),
-    ipRequestsPerWindow: reader.int('RATE_LIMIT_PER_IP', 600, 1, 10_000_000),
-    ipWindowSeconds: reader.int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    limits: readLimits(reader),
     metrics: reader.bool('METRICS_ENABLED', true),
     graphiql: reader.bool('GRAPHIQL_ENABLED', appEnv !== 'production'),
     docs: reader.bool('DOCS_ENABLED', true),

@@ -4,6 +4,7 @@ import type { Db } from './db/knex';
 import type { GqlContext, Services } from './graphql/context';
 import type { Clock } from './lib/clock';
 import { JwtService } from './lib/jwt';
+import { Limits } from './lib/limits';
 import { MailOutbox } from './lib/mail/outbox';
 import { OneTimeCodes } from './lib/one-time-codes';
 import { PasswordHasher } from './lib/passwords';
@@ -11,7 +12,7 @@ import { MemoryRateLimiter, type RateLimiter } from './lib/rate-limit';
 import { SessionStore } from './lib/sessions';
 
 /** The long-lived services of one process, shared by the server, the bridge and the CLI. */
-export function createServices(config: Config, db: Db, clock: Clock, log: FastifyBaseLogger, limiter?: RateLimiter): Services {
+export function createServices(config: Config, db: Db, clock: Clock, log: FastifyBaseLogger, limiter: RateLimiter = new MemoryRateLimiter(clock)): Services {
   return {
     config,
     db,
@@ -22,7 +23,8 @@ export function createServices(config: Config, db: Db, clock: Clock, log: Fastif
     sessions: new SessionStore(db, clock),
     codes: new OneTimeCodes(config.auth.codeKey, clock),
     passwords: new PasswordHasher(config.auth.argon2),
-    limiter: limiter ?? new MemoryRateLimiter(clock),
+    limiter,
+    limits: new Limits(limiter, config.limits),
   };
 }
 

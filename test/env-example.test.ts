@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
+import { LIMITS } from '../src/lib/limits';
 
 const root = path.resolve(__dirname, '..');
 
-/** Variables named in config.ts (the only place the environment is read). */
+/** Variables named in config.ts (the only place the environment is read), and the limits table it reads. */
 function variablesReadByConfig(): string[] {
   const source = readFileSync(path.join(root, 'src', 'config.ts'), 'utf8');
-  return [...new Set([...source.matchAll(/reader\.\w+\('([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]))].sort();
+  const limits: string[] = Object.values(LIMITS).flatMap((spec): string[] => (spec.windowEnv === undefined ? [spec.env] : [spec.env, spec.windowEnv]));
+  return [...new Set([...[...source.matchAll(/reader\.\w+\('([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]), ...limits])].sort();
 }
 
 function variablesInExample(): Map<string, string> {

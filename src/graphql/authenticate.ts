@@ -133,8 +133,14 @@ async function resolveCustomer(ctx: GqlContext, token: string): Promise<Principa
 /** API keys are high-entropy: found by their SHA-256, never compared in the clear. */
 async function resolveApiKey(ctx: GqlContext, key: string): Promise<Principal> {
   if (key.length > 200) throw new DomainError('INVALID_TOKEN');
-  const row = await ctx.db('api_keys').where({ key_hash: sha256Hex(key) }).whereNull('revoked_at').first('id', 'tenant_id');
+  const row: { id: string; tenant_id: string; requests_per_minute: number | null } | undefined = await ctx
+    .db('api_keys')
+    .where({ key_hash: sha256Hex(key) })
+    .whereNull('revoked_at')
+    .first('id', 'tenant_id', 'requests_per_minute');
   if (!row) throw new DomainError('INVALID_TOKEN');
+  // Each key has its own budget (never its IP's): one busy integration cannot starve another.
+  await ctx.limits.take('apiKeyRequests', row.id, row.requests_per_minute === null ? undefined : { limit: row.requests_per_minute, windowSeconds: 60 });
   // Last use is informative: written at most once a minute per key, never blocking the request.
   const now = ctx.clock.now();
   void ctx

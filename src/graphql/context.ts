@@ -6,6 +6,7 @@ import type { JwtService } from '../lib/jwt';
 import type { MailOutbox } from '../lib/mail/outbox';
 import type { OneTimeCodes } from '../lib/one-time-codes';
 import type { PasswordHasher } from '../lib/passwords';
+import type { Limits } from '../lib/limits';
 import type { RateLimiter } from '../lib/rate-limit';
 import type { SessionStore } from '../lib/sessions';
 
@@ -41,6 +42,7 @@ export interface Services {
   codes: OneTimeCodes;
   passwords: PasswordHasher;
   limiter: RateLimiter;
+  limits: Limits;
 }
 
 /** The per-operation context, the same for `/graphql`, the REST bridge and the CLI. */

@@ -3,9 +3,10 @@ import { GraphQLError, Kind, type ASTVisitor, type ValidationContext, type Valid
 import type { GraphqlLimits } from '../config';
 
 /**
- * Root fields that check a secret (a password, a code, a token or a PIN). At most one per
- * operation: aliases and batching must not multiply guesses (the counters in the database
- * hold regardless; this keeps a single request from even trying).
+ * Root fields that check a secret (a password, a code, a token or a PIN), or that cost a
+ * password hash or send mail. At most one of them per operation: aliases, fragments and
+ * batching must not multiply guesses or expensive work in one request (the limits inside
+ * each operation hold regardless, counted per field; this keeps one request from even trying).
  */
 export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'login',
@@ -20,13 +21,23 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'setMyPin',
   'removeMyPin',
 ]);
+export const COSTLY_FIELDS: ReadonlySet<string> = new Set([
+  'register',
+  'createAdmin',
+  'signup',
+  'forgotPassword',
+  'resendVerification',
+  'customerLogin',
+  'setCustomerPin',
+]);
+const isSingleUseField = (name: string) => CREDENTIAL_FIELDS.has(name) || COSTLY_FIELDS.has(name);
 
 export const singleCredentialCheck: ValidationRule = (context: ValidationContext): ASTVisitor => ({
   OperationDefinition(operation) {
     let count = 0;
     const visit = (selections: readonly import('graphql').SelectionNode[], seen: Set<string>): void => {
       for (const selection of selections) {
-        if (selection.kind === Kind.FIELD && CREDENTIAL_FIELDS.has(selection.name.value)) count += 1;
+        if (selection.kind === Kind.FIELD && isSingleUseField(selection.name.value)) count += 1;
         else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections, seen);
         else if (selection.kind === Kind.FRAGMENT_SPREAD && !seen.has(selection.name.value)) {
           seen.add(selection.name.value);
@@ -37,7 +48,7 @@ export const singleCredentialCheck: ValidationRule = (context: ValidationContext
     };
     visit(operation.selectionSet.selections, new Set());
     if (count > 1) {
-      context.reportError(new GraphQLError(`At most one credential check (login, token, code or PIN) per operation; this one has ${count}.`, { nodes: [operation] }));
+      context.reportError(new GraphQLError(`At most one credential check (login, token, code or PIN) or costly mutation (register, signup, mail, PIN) per operation; this one has ${count}.`, { nodes: [operation] }));
     }
   },
 });

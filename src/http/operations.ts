@@ -32,6 +32,8 @@ export function operationsRoutes(app: FastifyInstance, services: Services): void
       });
       const state = await inFlight;
       if (state !== 'ready') return reply.code(503).send({ status: 'not ready', reason: state });
+      // Still ready without Redis: every limit holds per process meanwhile (src/lib/redis-rate-limit.ts).
+      if (services.limiter.degraded) return { status: 'ready', degraded: ['rate-limit store unreachable: limits are enforced per process'] };
       return { status: 'ready' };
     } catch (error) {
       request.log.error({ err: error }, 'readiness check failed');
@@ -49,6 +51,14 @@ export function operationsRoutes(app: FastifyInstance, services: Services): void
     labelNames: ['route', 'method'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
+  });
+  new Gauge({
+    name: 'rate_limit_store_degraded',
+    help: '1 while the shared rate-limit store (Redis) is unreachable and limits are enforced per process.',
+    registers: [registry],
+    collect() {
+      this.set(services.limiter.degraded ? 1 : 0);
+    },
   });
   new Gauge({
     name: 'argon2_queue_depth',

@@ -34,16 +34,27 @@ function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfte
   return sendError(reply, 'RATE_LIMITED', { 'retry-after': String(retryAfter) });
 }
 
+/** A token, a session cookie or an API key: the request is someone's, judged by its own limits. */
+function carriesCredentials(request: FastifyRequest): boolean {
+  const { headers } = request;
+  if (headers['x-api-key'] || /^bearer\s+\S/i.test(headers.authorization ?? '')) return true;
+  const cookies = headers.cookie;
+  return cookies !== undefined && /(?:^|;\s*)(?:portal_)?(?:access|refresh)_token=[^;\s"]/.test(cookies);
+}
+
 /**
- * A per-client-IP limit on every public endpoint, counted in the shared limiter (Redis when
- * configured). The client IP is the socket's unless TRUST_PROXY names the proxy in front.
+ * A generous flood guard for requests without credentials, per client IP (the socket's
+ * address unless TRUST_PROXY names the proxy in front). Requests that carry credentials never
+ * count: a signed-in dashboard or an API-key integration behind an office NAT is limited by
+ * its own budgets (per API key, per address for credential failures), never by its neighbours'
+ * traffic (issue 13: a 60 req/s integration locked its whole IP out of login and signup).
+ * Expensive anonymous operations have their own per-operation limits (src/lib/limits.ts).
  */
-export function perIpRateLimit(app: FastifyInstance, services: Services): void {
-  const { ipRequestsPerWindow, ipWindowSeconds } = services.config;
+export function anonymousFloodLimit(app: FastifyInstance, services: Services): void {
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?', 1)[0];
-    if (OPERATIONS_PATHS.has(path)) return;
-    const decision = await services.limiter.consume(`ip:${request.ip}`, ipRequestsPerWindow, ipWindowSeconds);
+    if (OPERATIONS_PATHS.has(path) || carriesCredentials(request)) return;
+    const decision = await services.limits.check('anonymousRequestsPerIp', request.ip);
     if (!decision.allowed) return tooManyRequests(request, reply, decision.retryAfterSeconds);
   });
 }

@@ -4,16 +4,23 @@ export interface LimitDecision {
   allowed: boolean;
   /** Seconds until the window frees a slot (for `Retry-After`). */
   retryAfterSeconds: number;
+  /** The hit `consume` counted (when allowed), to give back with `refund`. */
+  hit?: string;
 }
 
 /**
- * Counters for abuse limits: `consume` counts a request and says if it is within the limit;
- * `peek` only reads (for "N failures lock the address": check first, count on failure).
+ * Counters for abuse limits. `consume` decides and counts in one atomic step (in this
+ * process, or in one Lua script on Redis): of N parallel callers at most `limit` are allowed.
+ * `refund` gives a counted hit back, for limits that reserve before an expensive check and
+ * keep only failures ("consume first, refund on success"). `peek` only reads.
  * This in-memory store is per process; a shared store (Redis) makes several processes
  * enforce one limit.
  */
 export interface RateLimiter {
+  /** A shared store that is unreachable, its limits enforced per process meanwhile. */
+  readonly degraded?: boolean;
   consume(key: string, limit: number, windowSeconds: number): Promise<LimitDecision>;
+  refund(key: string, hit: string): Promise<void>;
   peek(key: string, limit: number, windowSeconds: number): Promise<LimitDecision>;
   reset(key: string): Promise<void>;
 }
@@ -51,6 +58,12 @@ class HitLog {
   add(time: number): void {
     this.times.push(time);
   }
+
+  /** Removes one live hit made at `time` (any one: hits at the same time count alike). */
+  remove(time: number): void {
+    const at = this.times.lastIndexOf(time);
+    if (at >= this.head) this.times.splice(at, 1);
+  }
 }
 
 export class MemoryRateLimiter implements RateLimiter {
@@ -62,8 +75,14 @@ export class MemoryRateLimiter implements RateLimiter {
   async consume(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
     const log = this.live(key, windowSeconds);
     const decision = this.decide(log, limit, windowSeconds);
-    if (decision.allowed) log.add(this.clock.now().getTime());
-    return decision;
+    if (!decision.allowed) return decision;
+    const now = this.clock.now().getTime();
+    log.add(now);
+    return { ...decision, hit: String(now) };
+  }
+
+  async refund(key: string, hit: string): Promise<void> {
+    this.logs.get(key)?.remove(Number(hit));
   }
 
   async peek(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {

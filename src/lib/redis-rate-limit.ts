@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import Redis from 'ioredis';
 import type { Clock } from './clock';
-import type { LimitDecision, RateLimiter } from './rate-limit';
+import { MemoryRateLimiter, type LimitDecision, type RateLimiter } from './rate-limit';
 
 /**
  * A sliding-window log per key in a Redis sorted set, updated by one Lua script so that the
@@ -38,6 +38,10 @@ export class RedisRateLimiter implements RateLimiter {
     return this.run(key, limit, windowSeconds, true);
   }
 
+  async refund(key: string, hit: string): Promise<void> {
+    await this.redis.zrem(this.prefix + key, hit);
+  }
+
   peek(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
     return this.run(key, limit, windowSeconds, false);
   }
@@ -51,42 +55,76 @@ export class RedisRateLimiter implements RateLimiter {
     this.sequence = (this.sequence + 1) % 1_000_000;
     const member = `${now}:${process.pid}:${this.sequence}:${Math.random()}`;
     const [allowed, retry] = (await this.redis.eval(SCRIPT, 1, this.prefix + key, now, windowSeconds * 1000, limit, consume ? '1' : '0', member)) as [number, number];
-    return { allowed: allowed === 1, retryAfterSeconds: retry };
+    if (allowed !== 1) return { allowed: false, retryAfterSeconds: retry };
+    return consume ? { allowed: true, retryAfterSeconds: 0, hit: member } : { allowed: true, retryAfterSeconds: 0 };
   }
 }
 
+const LOCAL_HIT = 'local:';
+
 /**
- * Limits fail open: if the shared store is down, requests pass (an identity service that
- * stops logging everyone in is worse than a limit briefly not enforced), and every failure
- * is logged at error level so the outage is seen.
+ * The shared store with an in-process insurance: while Redis is unreachable every limit is
+ * still enforced, per process, by in-memory counters (never "no limit": a login lock that
+ * turns off when Redis does is no lock). Each process then allows up to the limit itself, so
+ * N processes allow up to N times it until Redis is back. The outage is logged once when it
+ * starts and once when it ends, and shown by `degraded` (in `/readyz` details and `/metrics`).
  */
-export class FailOpenRateLimiter implements RateLimiter {
+export class FallbackRateLimiter implements RateLimiter {
+  private degradedSince: Date | undefined;
+
   constructor(
-    private readonly inner: RateLimiter,
+    private readonly shared: RateLimiter,
+    private readonly local: MemoryRateLimiter,
+    private readonly clock: Clock,
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  consume(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
-    return this.guard(() => this.inner.consume(key, limit, windowSeconds));
+  /** True while the shared store is unreachable and counters are per process. */
+  get degraded(): boolean {
+    return this.degradedSince !== undefined;
   }
 
-  peek(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
-    return this.guard(() => this.inner.peek(key, limit, windowSeconds));
+  async consume(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
+    const decision = await this.guard(() => this.shared.consume(key, limit, windowSeconds));
+    if (decision) return decision;
+    const local = await this.local.consume(key, limit, windowSeconds);
+    return local.hit === undefined ? local : { ...local, hit: LOCAL_HIT + local.hit };
   }
 
-  async reset(key: string): Promise<void> {
+  async refund(key: string, hit: string): Promise<void> {
+    if (hit.startsWith(LOCAL_HIT)) return this.local.refund(key, hit.slice(LOCAL_HIT.length));
     await this.guard(async () => {
-      await this.inner.reset(key);
+      await this.shared.refund(key, hit);
       return { allowed: true, retryAfterSeconds: 0 };
     });
   }
 
-  private async guard(call: () => Promise<LimitDecision>): Promise<LimitDecision> {
-    try {
-      return await call();
-    } catch (error) {
-      this.log.error({ err: error }, 'rate-limit store unavailable: failing open');
+  async peek(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
+    return (await this.guard(() => this.shared.peek(key, limit, windowSeconds))) ?? this.local.peek(key, limit, windowSeconds);
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.local.reset(key);
+    await this.guard(async () => {
+      await this.shared.reset(key);
       return { allowed: true, retryAfterSeconds: 0 };
+    });
+  }
+
+  private async guard(call: () => Promise<LimitDecision>): Promise<LimitDecision | undefined> {
+    try {
+      const decision = await call();
+      if (this.degradedSince) {
+        this.log.warn({ since: this.degradedSince.toISOString() }, 'rate-limit store is back: limits are shared again');
+        this.degradedSince = undefined;
+      }
+      return decision;
+    } catch (error) {
+      if (!this.degradedSince) {
+        this.degradedSince = this.clock.now();
+        this.log.error({ err: error }, 'rate-limit store unavailable: limits fall back to in-process counters');
+      }
+      return undefined;
     }
   }
 }

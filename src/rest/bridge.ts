@@ -95,7 +95,7 @@ async function serve(
     try {
       await authorize(context, compiled.roles);
     } catch (error) {
-      if (error instanceof DomainError) return sendError(reply, error.code);
+      if (error instanceof DomainError) return sendOperationError(request, reply, error, unauthorized);
       throw error;
     }
   }

@@ -30,7 +30,7 @@ describe(`GraphQL abuse limits (${engine})`, () => {
     for (const query of [`mutation { ${login} ${verify} }`, `mutation { ...F ${verify} } fragment F on Mutation { ${login} }`]) {
       const errors: Array<{ message: string; extensions: { code: string } }> = (await gql({ query })).json().errors;
       expect(errors.every((e) => e.extensions.code === 'GRAPHQL_VALIDATION_FAILED')).toBe(true);
-      expect(errors.map((e) => e.message)).toContain('At most one credential check (login, token, code or PIN) per operation; this one has 2.');
+      expect(errors.map((e) => e.message)).toContain('At most one credential check (login, token, code or PIN) or costly mutation (register, signup, mail, PIN) per operation; this one has 2.');
     }
   });
 

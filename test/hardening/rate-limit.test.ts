@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { ManualClock } from '../../src/lib/clock';
-import { connectRedis, FailOpenRateLimiter, RedisRateLimiter } from '../../src/lib/redis-rate-limit';
+import { MemoryRateLimiter } from '../../src/lib/rate-limit';
+import { connectRedis, FallbackRateLimiter, RedisRateLimiter } from '../../src/lib/redis-rate-limit';
 import { startTestApp } from '../helpers/app';
 import { engine } from '../helpers/db';
 
@@ -93,25 +94,41 @@ describe(`per-IP rate limits (${engine})`, () => {
     }
   });
 
-  it('fails open and logs loudly when the shared store is down', async () => {
+  it('falls back to in-process counters (never to no limit) when the shared store is down, and says so once', async () => {
     const lines: string[] = [];
-    const log = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
     const redis = await connectRedis('redis://127.0.0.1:1', 200); // nothing listens there
     redis.on('error', () => undefined);
-    const limiter = new FailOpenRateLimiter(new RedisRateLimiter(redis, new ManualClock(), 'x:'), log);
+    const clock = new ManualClock();
+    const limiter = new FallbackRateLimiter(new RedisRateLimiter(redis, clock, 'x:'), new MemoryRateLimiter(clock), clock, log);
     try {
-      for (let i = 0; i < 3; i += 1) expect(await limiter.consume('k', 1, 60)).toEqual({ allowed: true, retryAfterSeconds: 0 });
-      expect(lines.some((l) => l.includes('rate-limit store unavailable: failing open'))).toBe(true);
+      expect((await limiter.consume('k', 2, 60)).allowed).toBe(true);
+      expect((await limiter.consume('k', 2, 60)).allowed).toBe(true);
+      expect(await limiter.consume('k', 2, 60)).toMatchObject({ allowed: false, retryAfterSeconds: 60 });
+      expect(limiter.degraded).toBe(true);
+      // A refund of a fallback hit frees its slot in the fallback.
+      const held = await limiter.consume('r', 1, 60);
+      expect(held.hit).toMatch(/^local:/);
+      expect((await limiter.consume('r', 1, 60)).allowed).toBe(false);
+      await limiter.refund('r', held.hit as string);
+      expect((await limiter.consume('r', 1, 60)).allowed).toBe(true);
+      // Logged once per outage, not once per request.
+      expect(lines.filter((l) => l.includes('rate-limit store unavailable: limits fall back to in-process counters'))).toHaveLength(1);
     } finally {
       redis.disconnect();
     }
   });
 
-  it('a gateway whose Redis is down still serves, without a 500', async () => {
-    const t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_PER_IP: '1' });
+  it('a gateway whose Redis is down still serves, keeps every limit per process, and says so in /readyz and /metrics', async () => {
+    const t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_PER_IP: '2' });
     try {
-      for (let i = 0; i < 3; i += 1) expect((await t.app.inject({ method: 'GET', url: '/v1/public/signup/plans/x' })).statusCode).toBe(404);
-      expect((await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'a@example.com', password: 'x' } })).statusCode).toBe(401);
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i += 1) statuses.push((await t.app.inject({ method: 'GET', url: '/v1/public/signup/plans/x' })).statusCode);
+      expect(statuses).toEqual([404, 404, 429]);
+      const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toEqual({ status: 'ready', degraded: ['rate-limit store unreachable: limits are enforced per process'] });
+      expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^rate_limit_store_degraded 1$/m);
     } finally {
       await t.close();
     }

@@ -24,8 +24,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_TIME_COST: '1',
     PUBLIC_URL: 'https://id.hydracore.test',
-    // Tests share 127.0.0.1 and a hand-moved clock; the per-IP limit has tests of its own.
+    // Tests share 127.0.0.1 and a hand-moved clock: the per-IP limits are raised here and
+    // attacked at their defaults in tests of their own (test/hardening/abuse-limits.test.ts).
     RATE_LIMIT_PER_IP: '1000000',
+    REGISTRATIONS_PER_IP: '1000000',
+    LOGIN_FAILURES_PER_IP: '1000000',
     ...env,
   });
 }

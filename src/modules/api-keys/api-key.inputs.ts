@@ -10,6 +10,11 @@ export class CreateApiKeyInput {
   @Field({ defaultValue: 'default' })
   @Length(1, 100)
   name!: string;
+
+  @Field(() => Int, { nullable: true, description: "This key's request budget per minute; unset: API_KEY_REQUESTS_PER_MINUTE (6000 by default)." })
+  @Min(1)
+  @Max(1_000_000)
+  requestsPerMinute?: number;
 }
 
 @InputType()

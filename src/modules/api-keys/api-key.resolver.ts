@@ -16,6 +16,7 @@ interface ApiKeyRow {
   tenant_id: string;
   name: string;
   prefix: string;
+  requests_per_minute: number | null;
   created_at: string | Date;
   last_used_at: string | Date | null;
   revoked_at: string | Date | null;
@@ -27,6 +28,7 @@ const toApiKey = (row: ApiKeyRow): ApiKeyType => ({
   tenantId: row.tenant_id,
   name: row.name,
   prefix: row.prefix,
+  requestsPerMinute: row.requests_per_minute,
   createdAt: new Date(row.created_at),
   lastUsedAt: date(row.last_used_at),
   revokedAt: date(row.revoked_at),
@@ -45,7 +47,7 @@ export class ApiKeyResolver {
     const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
     const prefix = `hck_${randomBytes(6).toString('base64url').slice(0, 8)}`;
     const key = `${prefix}_${randomToken(32)}`;
-    const row: ApiKeyRow = { id: newId(), tenant_id: tenant.id, name: input.name, prefix, created_at: ctx.clock.now().toISOString(), last_used_at: null, revoked_at: null };
+    const row: ApiKeyRow = { id: newId(), tenant_id: tenant.id, name: input.name, prefix, requests_per_minute: input.requestsPerMinute ?? null, created_at: ctx.clock.now().toISOString(), last_used_at: null, revoked_at: null };
     await ctx.db.transaction(async (trx) => {
       await trx('api_keys').insert({ ...row, key_hash: sha256Hex(key), created_by: ctx.principal.kind === 'operator' ? ctx.principal.userId : null });
       await recordAudit(ctx, trx, { tenantId: tenant.id, action: 'api_key.created', targetKind: 'api_key', targetId: row.id });
@@ -57,7 +59,7 @@ export class ApiKeyResolver {
   @Query(() => [ApiKeyType], { description: "A tenant's API keys (never the keys themselves)." })
   async apiKeys(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<ApiKeyType[]> {
     const tenant = await findAdministeredTenant(ctx, tenantSlug);
-    const rows: ApiKeyRow[] = await ctx.db('api_keys').where({ tenant_id: tenant.id }).orderBy('created_at').select('id', 'tenant_id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at');
+    const rows: ApiKeyRow[] = await ctx.db('api_keys').where({ tenant_id: tenant.id }).orderBy('created_at').select('id', 'tenant_id', 'name', 'prefix', 'requests_per_minute', 'created_at', 'last_used_at', 'revoked_at');
     return rows.map(toApiKey);
   }
 

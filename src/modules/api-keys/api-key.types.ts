@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ simpleResolvers: true })
 export class ApiKeyType {
@@ -13,6 +13,9 @@ export class ApiKeyType {
 
   @Field({ description: 'The visible start of the key, to recognise it in lists.' })
   prefix!: string;
+
+  @Field(() => Int, { nullable: true, description: "The key's own request budget per minute (null: the configured default)." })
+  requestsPerMinute!: number | null;
 
   @Field()
   createdAt!: Date;

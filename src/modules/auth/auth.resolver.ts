@@ -107,6 +107,7 @@ async function createUser(ctx: GqlContext, email: string, password: string, flag
 export class AuthResolver {
   @Mutation(() => TokenPair, { description: 'Creates an operator account, mails a verification code, and signs in.' })
   async register(@Arg('input') input: RegisterInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
+    await ctx.limits.take('registrationsPerIp', ctx.ip);
     const user = await createUser(ctx, input.email, input.password, { verified: false, admin: false });
     return startSession(ctx, user);
   }

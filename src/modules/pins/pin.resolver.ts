@@ -83,7 +83,15 @@ async function reserveTry(ctx: GqlContext, pin: Pin, now: Date): Promise<boolean
   return reserved === 1;
 }
 
+/** Who is changing PINs, for their budget: the operator or the API key (the CLI has none). */
+async function limitPinChanges(ctx: GqlContext): Promise<void> {
+  const { principal } = ctx;
+  if (principal.kind === 'operator') await ctx.limits.take('pinChangesPerCaller', `user:${principal.userId}`);
+  else if (principal.kind === 'apiKey') await ctx.limits.take('pinChangesPerCaller', `key:${principal.keyId}`);
+}
+
 async function setPin(ctx: GqlContext, subject: Subject, pin: string, tenantId: string | null): Promise<PinStatus> {
+  await limitPinChanges(ctx);
   const hash = await ctx.passwords.hash(pin);
   const now = ctx.clock.now();
   await ctx.db.transaction(async (trx) => {
@@ -158,6 +166,7 @@ export class PinResolver {
   async removeMyPin(@Arg('input') input: RemoveMyPinInput, @Ctx() ctx: GqlContext): Promise<boolean> {
     const subject = callerSubject(ctx);
     if (!(await findPin(ctx, subject))) throw new DomainError('PIN_NOT_SET');
+    await limitPinChanges(ctx);
     await reauthenticate(ctx, input.currentPassword);
     await ctx.db.transaction(async (trx) => {
       await trx('pins').where({ subject_kind: subject.kind, subject_id: subject.id }).delete();

@@ -1,0 +1,137 @@
+import { CREATE_API_KEY } from '../../src/cli/operations';
+import { LIMITS } from '../../src/lib/limits';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { bearer, graphql, PASSWORD, post, registerOperator } from '../helpers/auth';
+import { seedShop } from '../helpers/customers';
+import { engine } from '../helpers/db';
+import { asPlatform } from '../helpers/seed';
+
+/**
+ * Issue 13: limits are decisions, attacked at their defaults (the test helpers raise the
+ * per-IP ones for other files, which share 127.0.0.1): parallel guesses, stuffing across
+ * addresses, aliases, a busy API key, a signed-in dashboard, and Redis down.
+ */
+const DEFAULTS: Record<string, string> = {
+  RATE_LIMIT_PER_IP: String(LIMITS.anonymousRequestsPerIp.limit),
+  REGISTRATIONS_PER_IP: String(LIMITS.registrationsPerIp.limit),
+  LOGIN_FAILURES_PER_IP: String(LIMITS.loginFailuresPerIp.limit),
+};
+
+const failedChecks = async (t: TestApp) => Number((await t.db('audit_events').where({ action: 'login.failed' }).count({ n: '*' }))[0].n);
+const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
+
+describe(`abuse limits at the default configuration (${engine})`, () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await startTestApp(DEFAULTS);
+  });
+  afterEach(() => t.close());
+
+  it('40 parallel wrong passwords for one address check at most 10, over REST and GraphQL', async () => {
+    await registerOperator(t, 'victim@example.com');
+    const rest = await Promise.all(Array.from({ length: 40 }, () => post(t, '/auth/login', { email: 'victim@example.com', password: 'wrong guess' })));
+    expect(tally(rest.map((r) => r.statusCode))).toEqual({ 401: 10, 429: 30 });
+    expect(rest.find((r) => r.statusCode === 429)?.body).toBe('{"detail":"Too many requests"}');
+    expect(await failedChecks(t)).toBe(10);
+    // Locked: the right password is refused too, until the window passes.
+    expect((await post(t, '/auth/login', { email: 'victim@example.com', password: PASSWORD })).statusCode).toBe(429);
+
+    await registerOperator(t, 'other@example.com');
+    const gql = await Promise.all(
+      Array.from({ length: 40 }, () => graphql(t, 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { email: 'other@example.com', password: 'wrong guess' } })),
+    );
+    expect(tally(gql.map((r) => (r.errors?.[0].extensions.code === 'RATE_LIMITED' ? 429 : 401)))).toEqual({ 401: 10, 429: 30 });
+    expect(await failedChecks(t)).toBe(20);
+  });
+
+  it('a right password gives its reservation back: successes never lock an address', async () => {
+    await registerOperator(t, 'user@example.com');
+    for (let round = 0; round < 3; round += 1) {
+      expect((await post(t, '/auth/login', { email: 'user@example.com', password: PASSWORD })).statusCode).toBe(200);
+    }
+    for (let i = 0; i < 9; i += 1) expect((await post(t, '/auth/login', { email: 'user@example.com', password: 'nope' })).statusCode).toBe(401);
+    // Nine failures: each right password takes the tenth slot while it is checked, then gives it back.
+    for (let i = 0; i < 5; i += 1) expect((await post(t, '/auth/login', { email: 'user@example.com', password: PASSWORD })).statusCode).toBe(200);
+    expect((await post(t, '/auth/login', { email: 'user@example.com', password: 'nope' })).statusCode).toBe(401);
+    expect((await post(t, '/auth/login', { email: 'user@example.com', password: PASSWORD })).statusCode).toBe(429);
+  });
+
+  it("one client's credential stuffing over 100 addresses is stopped after the per-IP failure budget", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 100; i += 1) statuses.push((await post(t, '/auth/login', { email: `someone${i}@example.com`, password: 'Winter2026!' })).statusCode);
+    expect(tally(statuses)).toEqual({ 401: LIMITS.loginFailuresPerIp.limit, 429: 100 - LIMITS.loginFailuresPerIp.limit });
+    expect(await failedChecks(t)).toBe(LIMITS.loginFailuresPerIp.limit);
+  });
+
+  it('15 aliased registers (or fragments) in one request run none; registrations are counted per operation', async () => {
+    const aliases = Array.from({ length: 15 }, (_, i) => `r${i}: register(input: { email: "alias${i}@example.com", password: "long enough password" }) { accessToken }`).join('\n');
+    const res = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query: `mutation { ${aliases} }` } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const fragments = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      payload: { query: 'mutation { ...A ...B } fragment A on Mutation { a: register(input: { email: "f1@example.com", password: "long enough password" }) { accessToken } } fragment B on Mutation { b: signup(input: { companyName: "x", email: "f2@example.com", tenantSlug: "alpha" }) { customerId } }' },
+    });
+    expect(fragments.statusCode).toBe(400);
+    expect(Number((await t.db('users').count({ n: '*' }))[0].n)).toBe(0);
+
+    const statuses: number[] = [];
+    for (let i = 0; i <= LIMITS.registrationsPerIp.limit; i += 1) statuses.push((await post(t, '/auth/register', { email: `r${i}@example.com`, password: PASSWORD })).statusCode);
+    expect(statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
+    expect(statuses[statuses.length - 1]).toBe(429);
+  });
+
+  it('an API key has its own budget: 1,200 calls pass, a small budget answers 429, and its IP is never locked out', async () => {
+    await seedShop(t, 'alpha', 0);
+    const key = (await asPlatform<{ createApiKey: { key: string } }>(t, CREATE_API_KEY, { input: { tenantSlug: 'alpha', name: 'busy' } })).createApiKey.key;
+    const call = (k: string) => t.app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ members(tenantSlug: "alpha") { email } }' }, headers: { 'x-api-key': k } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 1200; i += 1) statuses.push((await call(key)).statusCode);
+    expect(tally(statuses)).toEqual({ 200: 1200 });
+
+    const tiny = (await asPlatform<{ createApiKey: { key: string } }>(t, CREATE_API_KEY, { input: { tenantSlug: 'alpha', name: 'tiny', requestsPerMinute: 5 } })).createApiKey.key;
+    const listed = await graphql(t, '{ apiKeys(tenantSlug: "alpha") { name requestsPerMinute } }', {}, {});
+    expect(listed.errors?.[0].extensions.code).toBe('NOT_AUTHENTICATED');
+    const restCall = () => t.app.inject({ method: 'GET', url: '/v1/instances/00000000-0000-4000-8000-000000000000/pin-policy', headers: { 'x-api-key': tiny } });
+    for (let i = 0; i < 5; i += 1) expect((await restCall()).statusCode).toBe(404);
+    const limited = await restCall();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.body).toBe('{"detail":"Too many requests"}');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // The busy key and the IP are unaffected: the other key still works, login still answers 401.
+    expect((await call(key)).statusCode).toBe(200);
+    expect((await post(t, '/auth/login', { email: 'nobody@example.com', password: 'x' })).statusCode).toBe(401);
+    t.clock.advance(61_000);
+    expect((await restCall()).statusCode).toBe(404);
+  });
+
+  it('requests with credentials never count against the anonymous per-IP flood limit', async () => {
+    await t.close();
+    t = await startTestApp({ ...DEFAULTS, RATE_LIMIT_PER_IP: '5' });
+    const pair = await registerOperator(t, 'dash@example.com');
+    for (let i = 0; i < 1000; i += 1) {
+      const me = await t.app.inject({ method: 'GET', url: '/auth/me', headers: bearer(pair.access_token) });
+      if (me.statusCode !== 200) throw new Error(`dashboard call ${i} answered ${me.statusCode}`);
+    }
+    const anonymous: number[] = [];
+    for (let i = 0; i < 6; i += 1) anonymous.push((await t.app.inject({ method: 'GET', url: '/v1/public/signup/plans/alpha' })).statusCode);
+    expect(anonymous.slice(-1)).toEqual([429]);
+    expect((await t.app.inject({ method: 'GET', url: '/auth/me', headers: { cookie: `access_token=${pair.access_token}` } })).statusCode).toBe(200);
+  });
+});
+
+describe(`the login lock without its shared store (${engine})`, () => {
+  it('Redis down keeps the login lock (per process), not "no limit"', async () => {
+    const t = await startTestApp({ ...DEFAULTS, REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      await registerOperator(t, 'victim@example.com');
+      const rest = await Promise.all(Array.from({ length: 40 }, () => post(t, '/auth/login', { email: 'victim@example.com', password: 'wrong guess' })));
+      expect(tally(rest.map((r) => r.statusCode))).toEqual({ 401: 10, 429: 30 });
+      expect((await post(t, '/auth/login', { email: 'victim@example.com', password: PASSWORD })).statusCode).toBe(429);
+      expect(await failedChecks(t)).toBe(10);
+    } finally {
+      await t.close();
+    }
+  });
+});
