@@ -46,6 +46,17 @@ const runnable = engine === 'postgres' && redisUrl !== undefined && builtServerE
     expect((await post(urls[1], '/auth/login', { email: 'shared@example.com', password: 'correct horse battery staple' })).status).toBe(429);
   });
 
+  it('40 parallel wrong passwords split over both processes check at most 10 (reserved in Redis before argon2)', async () => {
+    await post(urls[1], '/auth/register', { email: 'parallel@example.com', password: 'correct horse battery staple' });
+    const before = Number((await db('audit_events').where({ action: 'login.failed' }).count({ n: '*' }))[0].n);
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => post(urls[i % 2], '/auth/login', { email: 'parallel@example.com', password: `guess ${i}` })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+    const after = Number((await db('audit_events').where({ action: 'login.failed' }).count({ n: '*' }))[0].n);
+    expect(after - before).toBe(10);
+  });
+
   it('verifies on one process a code issued by the other', async () => {
     expect((await post(urls[0], '/auth/register', { email: 'code@example.com', password: 'correct horse battery staple' })).status).toBe(200);
     const mail = await db('mail_outbox').where({ recipient: 'code@example.com' }).first('text_body');
