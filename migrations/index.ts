@@ -4,6 +4,8 @@ import * as mailOutbox from './20261121000200_mail_outbox';
 import * as operatorAccounts from './20261121000300_operator_accounts';
 import * as customers from './20261121000400_customers';
 import * as pinsApiKeysAudit from './20261121000500_pins_api_keys_audit';
+import * as mailRequests from './20261202000500_mail_requests';
+import * as mailOutboxExpiry from './20261202000600_mail_outbox_expiry';
 
 /**
  * The migrations in the order they apply. Listed explicitly (rather than read from the
@@ -16,6 +18,8 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261121000300_operator_accounts', operatorAccounts],
   ['20261121000400_customers', customers],
   ['20261121000500_pins_api_keys_audit', pinsApiKeysAudit],
+  ['20261202000500_mail_requests', mailRequests],
+  ['20261202000600_mail_outbox_expiry', mailOutboxExpiry],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {

@@ -38,7 +38,9 @@ export async function startTestApp(env: Record<string, string> = {}, logStream?:
   await migrateLatest(db);
   const clock = new ManualClock(new Date('2026-11-21T12:00:00.000Z'));
   const mail = new MemoryTransport();
-  const app = await buildApp(config, { db, clock, mailTransport: mail, sendMail: false, logStream });
+  // Background work runs when a test says so: `app.mailSender.drain()`, `app.mailRequests.drain()`
+  // (the mail helpers in ./auth drain the mail requests before they read the outbox).
+  const app = await buildApp(config, { db, clock, mailTransport: mail, sendMail: false, resolveMailRequests: false, logStream });
   await app.ready();
   return {
     app,
