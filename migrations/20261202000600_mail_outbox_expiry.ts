@@ -14,7 +14,16 @@ const STATUSES = ['pending', 'sent', 'failed', 'expired'];
 const OLD_STATUSES = ['pending', 'sent', 'failed'];
 const COLUMNS = ['id', 'recipient', 'subject', 'text_body', 'html_body', 'status', 'attempts', 'next_attempt_at', 'claimed_until', 'last_error', 'created_at', 'sent_at'];
 
-const statusCheck = (statuses: string[]) => `?? in (${statuses.map((s) => `'${s}'`).join(', ')})`;
+const statusList = (statuses: string[]) => statuses.map((s) => `'${s}'`).join(', ');
+const statusCheck = (statuses: string[]) => `?? in (${statusList(statuses)})`;
+
+/** PostgreSQL: replace the status CHECK in place (knex's alterTable does not bind `??` in checks). */
+async function replaceStatusCheckOnPostgres(knex: Knex, statuses: string[]): Promise<void> {
+  await knex.raw(
+    `alter table ?? drop constraint mail_outbox_status_valid, add constraint mail_outbox_status_valid check (status in (${statusList(statuses)}))`,
+    ['mail_outbox'],
+  );
+}
 
 function outboxColumns(t: Knex.CreateTableBuilder, statuses: string[], withExpiry: boolean): void {
   t.uuid('id').primary();
@@ -54,10 +63,9 @@ export async function up(knex: Knex): Promise<void> {
     await knex('mail_outbox').whereNull('expires_at').update({ expires_at: knex.raw('coalesce(sent_at, created_at)') });
     await knex.schema.alterTable('mail_outbox', (t) => {
       t.timestamp('expires_at', { useTz: true }).notNullable().alter();
-      t.dropChecks('mail_outbox_status_valid');
-      t.check(statusCheck(STATUSES), ['status'], 'mail_outbox_status_valid');
       t.index(['status', 'created_at']);
     });
+    await replaceStatusCheckOnPostgres(knex, STATUSES);
     return;
   }
   await rebuildOnSqlite(
@@ -72,10 +80,9 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex('mail_outbox').where('status', 'expired').update({ status: 'failed' });
   if (knex.client.config.client === 'pg') {
+    await replaceStatusCheckOnPostgres(knex, OLD_STATUSES);
     await knex.schema.alterTable('mail_outbox', (t) => {
       t.dropIndex(['status', 'created_at']);
-      t.dropChecks('mail_outbox_status_valid');
-      t.check(statusCheck(OLD_STATUSES), ['status'], 'mail_outbox_status_valid');
       t.dropColumn('expires_at');
     });
     return;
