@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { SMTPServer } from 'smtp-server';
 import { freePort } from '../helpers/net';
 import { loadConfig, type MailConfig } from '../../src/config';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex';
@@ -11,41 +10,7 @@ import { MailSender } from '../../src/lib/mail/sender';
 import { consoleTransport, resendTransport, smtpTransport } from '../../src/lib/mail/transports';
 import { createTestDatabase, engine, type TestDatabase } from '../helpers/db';
 import { MemoryTransport } from '../helpers/mail';
-
-interface Received {
-  to: string[];
-  raw: string;
-}
-
-/** A real SMTP server on a fixed local port, which the test can stop and start again. */
-class SmtpSink {
-  readonly received: Received[] = [];
-  private server: SMTPServer | undefined;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
-          this.received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = undefined;
-  }
-}
-
+import { SmtpSink } from '../helpers/smtp-sink';
 
 const silent = pino({ level: 'silent' });
 const DEFAULT_EXPIRY_MS = 24 * 3_600_000;
