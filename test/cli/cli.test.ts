@@ -152,6 +152,6 @@ describe(`hydracore CLI (${engine})`, () => {
 
     // Over /graphql it is a platform admin's mutation.
     const anonymous = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query: 'mutation { retryFailedMail { requeued } }' } });
-    expect(anonymous.json().errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(anonymous.json().errors[0].extensions.code).toBe('NOT_AUTHENTICATED');
   });
 });
