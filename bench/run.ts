@@ -9,6 +9,7 @@ import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createDb, migrateLatest, type Db } from '../src/db/knex';
 import { newId } from '../src/lib/ids';
+import { KICK_DELAY_MS } from '../src/lib/mail/requests';
 import { BASE_ENV, cannon, postJson, refreshLoad, ROOT, signupLoad, startServer, type Server } from './harness';
 
 /**
@@ -324,6 +325,75 @@ async function loginTiming(samples: number): Promise<void> {
   }
 }
 
+/**
+ * Mail requests: forgot-password, resend-verification and customer login take as long for an
+ * address with an account as for one without (CONTRACT section 3). In-process, one request at
+ * a time, known and unknown shuffled together; the background worker finishes between samples
+ * (a drain plus a short pause), so one sample's follow-up work never lands in the next.
+ */
+async function mailRequestTiming(samples: number, pg: boolean): Promise<void> {
+  const engines: Array<[string, Record<string, string>, (() => Promise<void>) | undefined]> = [['SQLite', { DATABASE_URL: sqliteUrl('mail-requests') }, undefined]];
+  if (pg) {
+    const schema = await pgSchema();
+    engines.push(['PostgreSQL', schema.env, schema.drop]);
+  }
+  for (const [engine, env, drop] of engines) {
+    const config = loadConfig({ ...BASE_ENV, NODE_ENV: 'test', LOG_LEVEL: 'silent', MAIL_REQUESTS_PER_IP: '100000', ...env });
+    const db = createDb(config.database);
+    await migrateLatest(db);
+    const app = await buildApp(config, { db, sendMail: false });
+    try {
+      const now = new Date().toISOString();
+      const tenant = newId();
+      const plan = newId();
+      await db('tenants').insert({ id: tenant, slug: 'timing', name: 'Timing', created_at: now, updated_at: now });
+      await db('plans').insert({ id: plan, tenant_id: tenant, name: 'starter', description: '', features: '[]', price: '1', display_order: 0, active: true, created_at: now });
+      await db('customers').insert({ id: newId(), tenant_id: tenant, email: 'customer@example.com', email_lower: 'customer@example.com', company_name: 'Timing Co', plan_id: plan, status: 'active', created_at: now, updated_at: now, activated_at: now });
+      await app.inject({ method: 'POST', url: '/auth/register', payload: { email: 'operator@example.com', password: PASSWORD } });
+      const endpoints: Array<[string, (email: string) => Record<string, string>, string]> = [
+        ['/auth/forgot-password', (email) => ({ email }), 'operator@example.com'],
+        ['/auth/resend-verification', (email) => ({ email }), 'operator@example.com'],
+        ['/v1/customer-auth/login', (email) => ({ email, tenant_slug: 'timing' }), 'customer@example.com'],
+      ];
+      for (const [url, body, knownEmail] of endpoints) {
+        const send = async (email: string): Promise<number> => {
+          const start = process.hrtime.bigint();
+          const res = await app.inject({ method: 'POST', url, payload: body(email) });
+          const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+          if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}: ${res.body}`);
+          await app.mailRequests.drain();
+          await new Promise((resolve) => setTimeout(resolve, KICK_DELAY_MS + 10)); // the worker's own kick too
+          return elapsed;
+        };
+        for (let i = 0; i < 100; i += 1) await send(i % 2 === 0 ? knownEmail : `warmup${i}@example.com`);
+        // Shuffled together: drift on a shared machine hits both series alike, and whatever
+        // follows one request's background work is known or unknown at random. (Fixed pairs
+        // would make one series follow the other's work more often.)
+        const trials = Array.from({ length: 2 * samples }, (_, i) => i < samples);
+        for (let i = trials.length - 1; i > 0; i -= 1) {
+          const j = Math.floor(Math.random() * (i + 1));
+          [trials[i], trials[j]] = [trials[j], trials[i]];
+        }
+        const known: number[] = [];
+        const unknown: number[] = [];
+        for (const [i, isKnown] of trials.entries()) {
+          if (isKnown) known.push(await send(knownEmail));
+          else unknown.push(await send(`ghost${i}@example.com`));
+        }
+        const ratio = median(unknown) / median(known);
+        report(`${url} p50 known / unknown address (ms, ${engine}, ${samples} each)`, `${median(known).toFixed(2)} / ${median(unknown).toFixed(2)}`);
+        report(`${url} unknown / known median ratio (${engine})`, ratio.toFixed(3), '0.90 .. 1.10', ratio >= 0.9 && ratio <= 1.1);
+      }
+      const [{ n }] = await db('mail_requests').count({ n: '*' });
+      if (Number(n) !== 0) throw new Error(`${n} mail requests left unresolved on ${engine}`);
+    } finally {
+      await app.close();
+      await db.destroy();
+      await drop?.();
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const pg = await pgAvailable();
@@ -333,12 +403,18 @@ async function main(): Promise<void> {
   sections.push(['Login at the hashing limit', loginAtHashingLimit]);
   sections.push(['Refresh', () => refreshes(bare, pg)]);
   sections.push(['Login timing (no enumeration)', () => loginTiming(Number(process.env.BENCH_LOGIN_SAMPLES ?? 200))]);
+  sections.push(['Mail request timing (no enumeration)', () => mailRequestTiming(Number(process.env.BENCH_MAIL_REQUEST_SAMPLES ?? 400), pg)]);
   sections.push(['Scale with data', scaleWithData]);
   if (pg) sections.push(['Signup with two processes', signups]);
   // BENCH_ONLY=overhead,refresh runs some sections while developing (the overhead section is
-  // kept: refresh ratios need its bare route figure).
+  // kept when refresh runs: refresh ratios need its bare route figure). A partial run rewrites
+  // only its own sections of results.md and adds a dated line saying so.
   const only = process.env.BENCH_ONLY?.split(',').map((w) => w.trim().toLowerCase());
-  if (only) sections = sections.filter(([title], i) => i === 0 || only.some((word) => title.toLowerCase().includes(word)));
+  if (only) {
+    const chosen = (title: string) => only.some((word) => title.toLowerCase().includes(word));
+    const refresh = sections.some(([title]) => title === 'Refresh' && chosen(title));
+    sections = sections.filter(([title], i) => chosen(title) || (i === 0 && refresh));
+  }
   const markdown: string[] = [];
   for (const [title, run] of sections) {
     const before = rows.length;
@@ -350,8 +426,21 @@ async function main(): Promise<void> {
       .join('\n')}\n`);
   }
   if (!pg) markdown.push('PostgreSQL was not reachable: the PostgreSQL refresh and signup figures were not measured.\n');
+  const resultsFile = path.join(ROOT, 'bench', 'results.md');
+  if (only && fs.existsSync(resultsFile)) {
+    const [head, ...parts] = fs.readFileSync(resultsFile, 'utf8').split(/^(?=## )/m);
+    const titleOf = (part: string) => part.slice(3, part.indexOf('\n'));
+    const merged = new Map(parts.map((part) => [titleOf(part), part.trimEnd()]));
+    for (const part of markdown) merged.set(titleOf(part), part.trimEnd());
+    const note = `Partial run ${new Date(started).toISOString()} (BENCH_ONLY=${process.env.BENCH_ONLY}): only ${sections.map(([title]) => `"${title}"`).join(', ')} re-measured; the other sections are from the run above.\n\n`;
+    fs.writeFileSync(resultsFile, `${head.trimEnd()}\n\n${note}${[...merged.values()].join('\n\n')}\n`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.stdout.write(`\nmerged into bench/results.md\n`);
+    if (rows.some((r) => r.pass === false)) process.exitCode = 1;
+    return;
+  }
   const header = `# Benchmark results\n\nRun ${new Date(started).toISOString()} on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, in ${((Date.now() - started) / 1000).toFixed(0)} s. Servers and load generators (autocannon, and a refresh client) run as separate processes on this machine; each run lasts ${DURATION} s after a warm-up.\n\n`;
-  fs.writeFileSync(path.join(ROOT, 'bench', 'results.md'), header + markdown.join('\n'));
+  fs.writeFileSync(resultsFile, header + markdown.join('\n'));
   fs.rmSync(tmp, { recursive: true, force: true });
   process.stdout.write(`\nwritten to bench/results.md\n`);
   if (rows.some((r) => r.pass === false)) process.exitCode = 1;

@@ -10,7 +10,10 @@ import { createApolloServer } from './graphql/server';
 import { systemClock, type Clock } from './lib/clock';
 import type { MailTransport } from './lib/mail/message';
 import { parseCookieHeader } from './lib/cookies';
+import { MailRequestWorker } from './lib/mail/requests';
 import { MailSender } from './lib/mail/sender';
+import { authMailRequestHandlers } from './modules/auth/auth.mail-requests';
+import { customerMailRequestHandlers } from './modules/customers/customer.mail-requests';
 import { MemoryRateLimiter } from './lib/rate-limit';
 import { connectRedis, FallbackRateLimiter, RedisRateLimiter } from './lib/redis-rate-limit';
 import { explorerPaths, explorerRoutes } from './http/explorer';
@@ -88,6 +91,11 @@ export interface AppOptions {
   mailTransport?: MailTransport;
   /** Start the background mail sender (default true). */
   sendMail?: boolean;
+  /**
+   * Start the background worker that resolves mail requests (default true). Tests turn it off
+   * and call `app.mailRequests.drain()` (their mail helpers do) to decide when it runs.
+   */
+  resolveMailRequests?: boolean;
   /** Logger stream (tests capture logs). */
   logStream?: NodeJS.WritableStream;
 }
@@ -96,6 +104,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
     mailSender: MailSender;
+    mailRequests: MailRequestWorker;
   }
 }
 
@@ -133,8 +142,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const limiter = redis ? new FallbackRateLimiter(new RedisRateLimiter(redis, clock, `${config.redisPrefix}rl:`), new MemoryRateLimiter(clock), clock, app.log) : new MemoryRateLimiter(clock);
   const services: Services = createServices(config, db, clock, app.log, limiter);
   const mailSender = new MailSender(db, options.mailTransport ?? transportFromConfig(config.mail), config.mail, clock, app.log);
+  const mailRequests = new MailRequestWorker(
+    db,
+    { ...authMailRequestHandlers(services), ...customerMailRequestHandlers(services) },
+    config.mail.pollIntervalMs,
+    clock,
+    app.log,
+  );
   app.decorate('services', services);
   app.decorate('mailSender', mailSender);
+  app.decorate('mailRequests', mailRequests);
 
   const contextFor = (request: FastifyRequest): GqlContext => ({
     ...services,
@@ -178,12 +195,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   app.addHook('onClose', async () => {
+    await mailRequests.stop();
     await mailSender.stop();
     await apollo.stop();
     redis?.disconnect();
     if (ownsDb) await db.destroy();
   });
   if (options.sendMail !== false) mailSender.start((listener) => services.outbox.onEnqueued(listener));
+  if (options.resolveMailRequests !== false) mailRequests.start((listener) => services.mailRequests.onEnqueued(listener));
   return app;
 }
 

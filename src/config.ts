@@ -27,12 +27,15 @@ export interface MailConfig {
   smtpUrl?: string;
   resendApiKey?: string;
   resendApiUrl: string;
-  /** Delivery attempts before a message is parked as `failed`. */
-  maxAttempts: number;
+  /**
+   * How long mail that carries no expiry of its own (codes and links carry theirs) is retried
+   * before it is dropped as `expired`. There is no attempt limit: retries go on until expiry.
+   */
+  defaultExpiryMs: number;
   /** First retry delay; doubles on each attempt up to `retryMaxMs`. */
   retryBaseMs: number;
   retryMaxMs: number;
-  /** How often the sender looks for due mail when nobody pokes it. */
+  /** How often the sender (and the mail-request worker) look for due work when nobody pokes them. */
   pollIntervalMs: number;
 }
 
@@ -198,7 +201,7 @@ function readMail(reader: EnvReader, appEnv: AppEnv): MailConfig {
     smtpUrl,
     resendApiKey,
     resendApiUrl: reader.url('RESEND_API_URL', 'https://api.resend.com', ['https:', 'http:']),
-    maxAttempts: reader.int('MAIL_MAX_ATTEMPTS', 8, 1, 100),
+    defaultExpiryMs: reader.int('MAIL_DEFAULT_EXPIRY_MINUTES', 1440, 1, 525_600) * 60_000,
     retryBaseMs,
     retryMaxMs: Math.max(retryBaseMs, reader.int('MAIL_RETRY_MAX_MS', 300_000, 1, 86_400_000)),
     pollIntervalMs: reader.int('MAIL_POLL_INTERVAL_MS', 1_000, 10, 3_600_000),

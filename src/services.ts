@@ -6,6 +6,7 @@ import type { Clock } from './lib/clock';
 import { JwtService } from './lib/jwt';
 import { Limits } from './lib/limits';
 import { MailOutbox } from './lib/mail/outbox';
+import { MailRequestQueue } from './lib/mail/requests';
 import { OneTimeCodes } from './lib/one-time-codes';
 import { PasswordHasher } from './lib/passwords';
 import { MemoryRateLimiter, type RateLimiter } from './lib/rate-limit';
@@ -18,7 +19,8 @@ export function createServices(config: Config, db: Db, clock: Clock, log: Fastif
     db,
     clock,
     log,
-    outbox: new MailOutbox(clock),
+    outbox: new MailOutbox(clock, config.mail.defaultExpiryMs),
+    mailRequests: new MailRequestQueue(clock),
     jwt: new JwtService(config.auth.jwt, clock),
     sessions: new SessionStore(db, clock),
     codes: new OneTimeCodes(config.auth.codeKey, clock),

@@ -7,7 +7,7 @@ import { createDb, migrateLatest, type Db } from '../db/knex';
 import { buildGatewaySchema } from '../graphql/schema';
 import { systemClock } from '../lib/clock';
 import { createServices, systemContext } from '../services';
-import { ADD_SHARED_NODE, CREATE_ADMIN, CREATE_API_KEY, CREATE_INSTANCE, CREATE_PLAN, CREATE_TENANT } from './operations';
+import { ADD_SHARED_NODE, CREATE_ADMIN, CREATE_API_KEY, CREATE_INSTANCE, CREATE_PLAN, CREATE_TENANT, RETRY_FAILED_MAIL } from './operations';
 import { OperationError, runOperation } from './run-operation';
 
 const USAGE = `Usage: hydracore <command> [options]
@@ -23,6 +23,8 @@ Commands:
   instance create --tenant S --slug S [--node HOSTNAME]
                                             create a site, placed on a shared node
   apikey create --tenant S [--name N]       create a tenant API key (printed once)
+  mail retry                                put parked (failed) mail that has not expired
+                                            back in line, due now; prints how many
   demo                                      seed tenant "demo" with plans starter and pro
                                             and a shared node (safe to run again)
 
@@ -146,6 +148,8 @@ async function dispatch(positionals: string[], values: Record<string, unknown>, 
       });
     case 'apikey create':
       return run(CREATE_API_KEY, { input: { tenantSlug: required(values, 'tenant'), name: values.name } });
+    case 'mail retry':
+      return run(RETRY_FAILED_MAIL);
     case 'demo':
       return seedDemo(run);
     default:

@@ -36,3 +36,8 @@ export const CREATE_API_KEY = /* GraphQL */ `
   mutation CreateApiKey($input: CreateApiKeyInput!) {
     createApiKey(input: $input) { key apiKey { id tenantId name prefix createdAt } }
   }`;
+
+export const RETRY_FAILED_MAIL = /* GraphQL */ `
+  mutation RetryFailedMail {
+    retryFailedMail { requeued }
+  }`;

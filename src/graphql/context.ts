@@ -4,6 +4,7 @@ import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
 import type { JwtService } from '../lib/jwt';
 import type { MailOutbox } from '../lib/mail/outbox';
+import type { MailRequestQueue } from '../lib/mail/requests';
 import type { OneTimeCodes } from '../lib/one-time-codes';
 import type { PasswordHasher } from '../lib/passwords';
 import type { Limits } from '../lib/limits';
@@ -36,6 +37,8 @@ export interface Services {
   db: Db;
   clock: Clock;
   outbox: MailOutbox;
+  /** Mail that depends on whether an account exists: queued, resolved after the answer. */
+  mailRequests: MailRequestQueue;
   log: FastifyBaseLogger;
   jwt: JwtService;
   sessions: SessionStore;

@@ -6,6 +6,7 @@ import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CustomerAdminResolver } from '../modules/customers/customer-admin.resolver';
 import { CustomerAuthResolver } from '../modules/customers/customer-auth.resolver';
+import { MailResolver } from '../modules/mail/mail.resolver';
 import { PinResolver } from '../modules/pins/pin.resolver';
 import { MembersResolver } from '../modules/tenancy/members.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
@@ -13,7 +14,7 @@ import { inputModelFor, isInputClass, validateInputObject } from '../validation/
 import { inputValidationError, Issue } from '../validation/issues';
 import { authChecker } from './auth-checker';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, CustomerAuthResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, CustomerAuthResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules, so

@@ -8,7 +8,9 @@ import type { Services } from '../graphql/context';
  * - `/healthz`: the process is up (no dependencies checked);
  * - `/readyz`: the database answers and every migration is applied (503 otherwise);
  * - `/metrics`: Prometheus text (requests by route and status, latency, argon2 queue depth,
- *   outbox backlog, and the process's default metrics).
+ *   the outbox's backlog, the age of its oldest waiting message and the mail it dropped as
+ *   expired, and the process's default metrics). `/readyz` ignores the mail provider: during
+ *   an outage the gateway keeps serving and mail waits; the outbox gauges show it.
  */
 export function operationsRoutes(app: FastifyInstance, services: Services): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -68,15 +70,10 @@ export function operationsRoutes(app: FastifyInstance, services: Services): void
       this.set(services.passwords.queueDepth);
     },
   });
-  new Gauge({
-    name: 'mail_outbox_backlog',
-    help: 'Mail waiting in the outbox (pending delivery or retry).',
-    registers: [registry],
-    async collect() {
-      const [{ n }] = await services.db('mail_outbox').where({ status: 'pending' }).count({ n: '*' });
-      this.set(Number(n));
-    },
-  });
+  // The outbox figures come from one query per scrape (see MailOutbox.health), set just before rendering.
+  const backlog = new Gauge({ name: 'mail_outbox_backlog', help: 'Mail waiting in the outbox (pending delivery or retry).', registers: [registry] });
+  const oldestAge = new Gauge({ name: 'mail_outbox_oldest_pending_age_seconds', help: 'Age of the oldest mail waiting in the outbox (0 when none waits).', registers: [registry] });
+  const expired = new Counter({ name: 'mail_outbox_expired_total', help: 'Mail dropped because its expiry passed before a transport accepted it.', registers: [registry] });
 
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL: ids in paths must not explode the label space.
@@ -84,5 +81,13 @@ export function operationsRoutes(app: FastifyInstance, services: Services): void
     requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     latency.observe({ route, method: request.method }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
+  app.get('/metrics', async (_request, reply) => {
+    const outbox = await services.outbox.health(services.db);
+    backlog.set(outbox.pending);
+    oldestAge.set(outbox.oldestPendingAgeSeconds);
+    // The database keeps the count (every process sees the same, and it survives restarts).
+    expired.reset();
+    expired.inc(outbox.expired);
+    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+  });
 }

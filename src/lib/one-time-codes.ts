@@ -12,6 +12,12 @@ export const CODE_RESEND_INTERVAL_MS = 60_000;
 
 const iso = (date: Date) => date.toISOString();
 
+/** A new code and when it stops working (the mail that carries it expires with it). */
+export interface IssuedCode {
+  code: string;
+  expiresAt: Date;
+}
+
 /**
  * Six-digit one-time codes (CONTRACT section 3): CSPRNG digits, stored as a keyed hash,
  * valid 10 minutes, single use, burned after 5 wrong tries. Every try is counted by a
@@ -29,7 +35,7 @@ export class OneTimeCodes {
    * minute (then returns undefined and the caller sends nothing). Call inside the
    * transaction that also queues the mail.
    */
-  async issue(trx: Knex.Transaction, purpose: CodePurpose, subject: string): Promise<string | undefined> {
+  async issue(trx: Knex.Transaction, purpose: CodePurpose, subject: string): Promise<IssuedCode | undefined> {
     const now = this.clock.now();
     const recent = await trx('one_time_codes')
       .where({ purpose, subject })
@@ -38,6 +44,7 @@ export class OneTimeCodes {
     if (recent) return undefined;
     await trx('one_time_codes').where({ purpose, subject }).whereNull('consumed_at').update({ consumed_at: iso(now) });
     const code = randomDigits(6);
+    const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
     await trx('one_time_codes').insert({
       id: newId(),
       purpose,
@@ -45,9 +52,9 @@ export class OneTimeCodes {
       code_hash: this.digest(purpose, subject, code),
       attempts: 0,
       created_at: iso(now),
-      expires_at: iso(new Date(now.getTime() + CODE_TTL_MS)),
+      expires_at: iso(expiresAt),
     });
-    return code;
+    return { code, expiresAt };
   }
 
   /** Consumes the code if it is the subject's live code; every call counts one try. */

@@ -1,6 +1,7 @@
 import { cli } from '../../src/cli/main';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { engine } from '../helpers/db';
+import { newId } from '../../src/lib/ids';
 
 /** Runs `hydracore ...` in-process against the test database, capturing its output. */
 async function hydracore(t: TestApp, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -115,5 +116,42 @@ describe(`hydracore CLI (${engine})`, () => {
     const missing = await hydracore(t, 'tenant', 'create', '--slug', 'x');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/--name is required/);
+  });
+
+  it('mail retry puts parked mail that has not expired back in line, and only that', async () => {
+    // Parked by an older version (which gave up after MAIL_MAX_ATTEMPTS); the CLI runs on the real clock.
+    const now = Date.now();
+    const parked = (to: string, expiresInMs: number) =>
+      t.db('mail_outbox').insert({
+        id: newId(),
+        recipient: to,
+        subject: 'Parked',
+        text_body: 'T',
+        status: 'failed',
+        attempts: 8,
+        next_attempt_at: new Date(now - 3_600_000).toISOString(),
+        created_at: new Date(now - 3_600_000).toISOString(),
+        expires_at: new Date(now + expiresInMs).toISOString(),
+      });
+    await parked('live@example.com', 3_600_000);
+    await parked('stale@example.com', -60_000);
+    const retried = await hydracore(t, 'mail', 'retry');
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.out)).toEqual({ retryFailedMail: { requeued: 1 } });
+    expect(await t.db('mail_outbox').where({ subject: 'Parked' }).orderBy('recipient').select('recipient', 'status')).toEqual([
+      { recipient: 'live@example.com', status: 'pending' },
+      { recipient: 'stale@example.com', status: 'failed' },
+    ]);
+    expect(JSON.parse((await hydracore(t, 'mail', 'retry')).out)).toEqual({ retryFailedMail: { requeued: 0 } });
+
+    // Due now: the sender (whose clock is before the expiry) delivers it.
+    t.clock.set(new Date());
+    await t.app.mailSender.drain();
+    expect(t.mail.to('live@example.com')).toHaveLength(1);
+    expect(t.mail.to('stale@example.com')).toHaveLength(0);
+
+    // Over /graphql it is a platform admin's mutation.
+    const anonymous = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query: 'mutation { retryFailedMail { requeued } }' } });
+    expect(anonymous.json().errors[0].extensions.code).toBe('NOT_AUTHENTICATED');
   });
 });

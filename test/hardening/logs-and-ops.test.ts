@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { CREATE_API_KEY } from '../../src/cli/operations';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { engine } from '../helpers/db';
-import { bearer, lastCodeFor, post, registerOperator } from '../helpers/auth';
+import { bearer, lastCodeFor, lastMailTo, post, registerOperator } from '../helpers/auth';
 import { activeCustomer, seedShop } from '../helpers/customers';
 import { asPlatform } from '../helpers/seed';
 
@@ -39,7 +39,7 @@ describe(`secrets stay out of the logs; probes, metrics and headers (${engine})`
     secrets.push(key);
     await t.app.inject({ method: 'POST', url: `/v1/customers/${customer.customer_id}/pin`, payload: { pin: '8642' }, headers: { 'x-api-key': key } });
     await post(t, '/auth/forgot-password', { email: 'logs@example.com' });
-    const link = (await t.db('mail_outbox').where({ subject: 'Reset your HydraCore password' }).first('text_body')).text_body as string;
+    const link = (await lastMailTo(t, 'logs@example.com'))?.text as string;
     const resetToken = link.match(/token=([\w-]+)/)?.[1] as string;
     secrets.push(resetToken);
     await post(t, '/auth/reset-password', { new_password: 'a brand new passphrase', token: resetToken });

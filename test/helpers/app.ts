@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
+import { buildApp, type AppOptions } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex';
 import { ManualClock } from '../../src/lib/clock';
@@ -34,14 +34,16 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** A gateway on a fresh database of the engine under test, with a hand-moved clock. */
-export async function startTestApp(env: Record<string, string> = {}, logStream?: NodeJS.WritableStream): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, logStream?: NodeJS.WritableStream, options: AppOptions = {}): Promise<TestApp> {
   const database: TestDatabase = await createTestDatabase();
   const config: Config = { ...testConfig(env), database: database.config };
   const db = createDb(database.config);
   await migrateLatest(db);
   const clock = new ManualClock(new Date('2026-11-21T12:00:00.000Z'));
   const mail = new MemoryTransport();
-  const app = await buildApp(config, { db, clock, mailTransport: mail, sendMail: false, logStream });
+  // Background work runs when a test says so: `app.mailSender.drain()`, `app.mailRequests.drain()`
+  // (the mail helpers in ./auth drain the mail requests before they read the outbox).
+  const app = await buildApp(config, { db, clock, mailTransport: mail, sendMail: false, resolveMailRequests: false, logStream, ...options });
   await app.ready();
   return {
     app,

@@ -21,13 +21,19 @@ export async function registerOperator(t: TestApp, email: string, password = PAS
   return res.json();
 }
 
-/** The newest mail to an address, read from the outbox (what the mail provider would deliver). */
+/**
+ * The newest mail to an address, read from the outbox (what the mail provider would deliver).
+ * Mail requests (forgot-password, resend-verification, customer login) are resolved first, as
+ * the background worker does right after each one.
+ */
 export async function lastMailTo(t: TestApp, to: string): Promise<{ subject: string; text: string } | undefined> {
+  await t.app.mailRequests.drain();
   const row = await t.db('mail_outbox').where({ recipient: to }).orderBy('created_at', 'desc').orderBy('id', 'desc').first('subject', 'text_body');
   return row ? { subject: row.subject, text: row.text_body } : undefined;
 }
 
 export async function mailCount(t: TestApp, to: string): Promise<number> {
+  await t.app.mailRequests.drain();
   const [{ n }] = await t.db('mail_outbox').where({ recipient: to }).count({ n: '*' });
   return Number(n);
 }

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { SMTPServer } from 'smtp-server';
 import { freePort } from '../helpers/net';
 import { loadConfig, type MailConfig } from '../../src/config';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex';
@@ -11,43 +10,10 @@ import { MailSender } from '../../src/lib/mail/sender';
 import { consoleTransport, resendTransport, smtpTransport } from '../../src/lib/mail/transports';
 import { createTestDatabase, engine, type TestDatabase } from '../helpers/db';
 import { MemoryTransport } from '../helpers/mail';
-
-interface Received {
-  to: string[];
-  raw: string;
-}
-
-/** A real SMTP server on a fixed local port, which the test can stop and start again. */
-class SmtpSink {
-  readonly received: Received[] = [];
-  private server: SMTPServer | undefined;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
-          this.received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = undefined;
-  }
-}
-
+import { SmtpSink } from '../helpers/smtp-sink';
 
 const silent = pino({ level: 'silent' });
+const DEFAULT_EXPIRY_MS = 24 * 3_600_000;
 
 describe(`mail outbox (${engine})`, () => {
   let database: TestDatabase;
@@ -61,8 +27,8 @@ describe(`mail outbox (${engine})`, () => {
     db = createDb(database.config);
     await migrateLatest(db);
     clock = new ManualClock(new Date('2026-11-21T12:00:00.000Z'));
-    outbox = new MailOutbox(clock);
-    mailConfig = { ...loadConfig({}).mail, maxAttempts: 4, retryBaseMs: 1_000, retryMaxMs: 60_000 };
+    outbox = new MailOutbox(clock, DEFAULT_EXPIRY_MS);
+    mailConfig = { ...loadConfig({}).mail, defaultExpiryMs: DEFAULT_EXPIRY_MS, retryBaseMs: 1_000, retryMaxMs: 60_000 };
   });
   afterEach(async () => {
     await db.destroy();
@@ -134,24 +100,36 @@ describe(`mail outbox (${engine})`, () => {
     ]);
   });
 
-  it('backs off exponentially and parks a message as failed after the last attempt', async () => {
+  it('backs off exponentially up to the cap and keeps retrying, past the old 8-attempt budget, until the mail expires', async () => {
     const failing = { name: 'failing', send: async () => Promise.reject(new Error('provider says no')) };
     const sender = new MailSender(db, failing, mailConfig, clock, silent);
-    await outbox.enqueue(db, { to: 'a@example.com', subject: 'S', text: 'T' });
+    const expiresAt = new Date(clock.now().getTime() + 30 * 60_000);
+    await outbox.enqueue(db, { to: 'a@example.com', subject: 'S', text: 'T', expiresAt });
     const delays: number[] = [];
-    for (let attempt = 1; attempt <= 4; attempt += 1) {
+    for (;;) {
       await sender.drain();
       const row = await db('mail_outbox').first('next_attempt_at', 'status');
+      if (row.status !== 'pending') break;
       delays.push(new Date(row.next_attempt_at).getTime() - clock.now().getTime());
-      clock.advance(120_000);
+      clock.set(new Date(row.next_attempt_at));
     }
     expect(delays[0]).toBeGreaterThanOrEqual(900);
     expect(delays[0]).toBeLessThanOrEqual(1_100);
     expect(delays[1]).toBeGreaterThanOrEqual(1_800);
     expect(delays[2]).toBeGreaterThanOrEqual(3_600);
-    expect(await rows()).toEqual([{ recipient: 'a@example.com', status: 'failed', attempts: 4, last_error: 'provider says no' }]);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(66_000); // capped at MAIL_RETRY_MAX_MS (+10% jitter)
+    const [row] = await rows();
+    expect(row).toEqual({ recipient: 'a@example.com', status: 'expired', attempts: delays.length, last_error: 'provider says no' });
+    expect(row.attempts).toBeGreaterThan(20);
     await sender.drain();
-    expect((await rows())[0].attempts).toBe(4);
+    expect((await rows())[0].attempts).toBe(delays.length);
+    await sender.stop();
+  });
+
+  it('gives mail without an expiry of its own the configured default', async () => {
+    await outbox.enqueue(db, { to: 'a@example.com', subject: 'S', text: 'T' });
+    const row = await db('mail_outbox').first('expires_at', 'created_at');
+    expect(new Date(row.expires_at).getTime() - new Date(row.created_at).getTime()).toBe(DEFAULT_EXPIRY_MS);
   });
 
   it('two senders never deliver the same message twice', async () => {

@@ -4,9 +4,14 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html?: string;
+  /**
+   * When the mail stops being worth sending: the expiry of the code or link it carries.
+   * Without one the outbox applies its configured default (MAIL_DEFAULT_EXPIRY_MINUTES).
+   */
+  expiresAt?: Date;
 }
 
-export interface StoredMail extends OutgoingMail {
+export interface StoredMail extends Omit<OutgoingMail, 'expiresAt'> {
   /** The outbox id: also the Message-ID / idempotency key, so a retried send can be deduplicated downstream. */
   id: string;
 }

@@ -6,12 +6,12 @@ import { isUniqueViolation } from '../../db/errors';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import { randomToken, sha256Hex } from '../../lib/secrets';
+import { sha256Hex } from '../../lib/secrets';
 import type { IssuedRefresh } from '../../lib/sessions';
 import { limitMailRequests } from './auth.limits';
 import { checkAccountPassword } from './password-check';
 import { endSession, rotateRefreshToken } from './session-flows';
-import { verificationCodeMail, passwordResetMail } from './auth.mail';
+import { mailVerificationCode, verifySubject } from './auth.mail-requests';
 import { User } from './auth.model';
 import {
   EmailInput,
@@ -26,18 +26,16 @@ import { Me, Message, Operator, TenantMembership, TokenPair } from './auth.types
 
 /** CONTRACT section 3: operator access tokens live 30 minutes. */
 export const OPERATOR_ACCESS_TTL_SECONDS = 1800;
-export const RESET_TOKEN_TTL_MS = 30 * 60_000;
-const RESET_REQUEST_INTERVAL_MS = 60_000;
 
 export const FORGOT_PASSWORD_MESSAGE = 'If that email is registered, a reset link has been sent';
 export const RESEND_VERIFICATION_MESSAGE = 'If that email needs verification, a code has been sent';
 export const PASSWORD_RESET_MESSAGE = 'Password has been reset';
 
 const iso = (date: Date) => date.toISOString();
-const verifySubject = (userId: string) => `user:${userId}`;
+const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 async function findUserByEmail(ctx: GqlContext, email: string): Promise<User | undefined> {
-  return User.query(ctx.db).findOne({ email_lower: email.trim().toLowerCase() });
+  return User.query(ctx.db).findOne({ email_lower: normalizeEmail(email) });
 }
 
 /** A token pair for a session: a signed access token and the session's new refresh token. */
@@ -91,10 +89,7 @@ async function createUser(ctx: GqlContext, email: string, password: string, flag
         created_at: now,
         updated_at: now,
       });
-      if (!flags.verified) {
-        const code = await ctx.codes.issue(trx, 'verify_email', verifySubject(user.id));
-        if (code !== undefined) await ctx.outbox.enqueue(trx, verificationCodeMail(email, code));
-      }
+      if (!flags.verified) await mailVerificationCode(ctx, trx, user);
       return user;
     });
   } catch (error) {
@@ -163,26 +158,8 @@ export class AuthResolver {
   @Mutation(() => Message, { description: 'Mails a password-reset link if the address has an account; answers the same either way.' })
   async forgotPassword(@Arg('input') input: EmailInput, @Ctx() ctx: GqlContext): Promise<Message> {
     await limitMailRequests(ctx, 'forgot-password');
-    const user = await findUserByEmail(ctx, input.email);
-    if (user) {
-      const token = randomToken(32);
-      const now = ctx.clock.now();
-      await ctx.db.transaction(async (trx) => {
-        const recent = await trx('password_resets')
-          .where('user_id', user.id)
-          .andWhere('created_at', '>', iso(new Date(now.getTime() - RESET_REQUEST_INTERVAL_MS)))
-          .first('id');
-        if (recent) return; // one link a minute per address, silently
-        await trx('password_resets').insert({
-          id: newId(),
-          user_id: user.id,
-          token_hash: sha256Hex(token),
-          created_at: iso(now),
-          expires_at: iso(new Date(now.getTime() + RESET_TOKEN_TTL_MS)),
-        });
-        await ctx.outbox.enqueue(trx, passwordResetMail(user.email, `${ctx.config.publicUrl}/reset-password?token=${token}`));
-      });
-    }
+    // The same single insert for every address: the timing cannot tell whether it has an account.
+    await ctx.mailRequests.enqueue(ctx.db, { kind: 'password_reset', email: normalizeEmail(input.email) });
     return { message: FORGOT_PASSWORD_MESSAGE };
   }
 
@@ -211,13 +188,8 @@ export class AuthResolver {
   @Mutation(() => Message, { description: 'Mails a new verification code to an unverified account; answers the same either way.' })
   async resendVerification(@Arg('input') input: EmailInput, @Ctx() ctx: GqlContext): Promise<Message> {
     await limitMailRequests(ctx, 'resend-verification');
-    const user = await findUserByEmail(ctx, input.email);
-    if (user && !user.email_verified) {
-      await ctx.db.transaction(async (trx) => {
-        const code = await ctx.codes.issue(trx, 'verify_email', verifySubject(user.id));
-        if (code !== undefined) await ctx.outbox.enqueue(trx, verificationCodeMail(user.email, code));
-      });
-    }
+    // The same single insert for every address: the timing cannot tell whether it needs a code.
+    await ctx.mailRequests.enqueue(ctx.db, { kind: 'email_verification', email: normalizeEmail(input.email) });
     return { message: RESEND_VERIFICATION_MESSAGE };
   }
 

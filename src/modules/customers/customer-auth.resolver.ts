@@ -13,7 +13,7 @@ import { endSession, rotateRefreshToken } from '../auth/session-flows';
 import { freeSiteSlug, slugify, takeNodeSlot } from '../tenancy/placement';
 import { Instance, Plan, SharedNode, Tenant } from '../tenancy/tenancy.model';
 import { siteUrl } from '../tenancy/tenancy.resolver';
-import { customerCodeMail } from './customer.mail';
+import { customerSubject, mailCustomerCode } from './customer.mail-requests';
 import { CustomerCodeInput, CustomerLoginInput, SignupInput } from './customer.inputs';
 import { Customer } from './customer.model';
 import { CustomerTokens, CustomerType, SignupResult } from './customer.types';
@@ -21,8 +21,6 @@ import { CustomerTokens, CustomerType, SignupResult } from './customer.types';
 /** CONTRACT section 3: customer access tokens live 60 minutes. */
 export const CUSTOMER_ACCESS_TTL_SECONDS = 3600;
 export const SIGNUP_MESSAGE = 'Check your email to get started';
-
-const customerSubject = (customerId: string) => `customer:${customerId}`;
 
 async function tenantBySlug(ctx: GqlContext, slug: string): Promise<Tenant | undefined> {
   return Tenant.query(ctx.db).findOne({ slug });
@@ -59,10 +57,7 @@ function customerTokens(ctx: GqlContext, customer: Pick<Customer, 'id' | 'tenant
 
 /** Mails a fresh code (at most one a minute per customer, silently) in one transaction. */
 async function mailCode(ctx: GqlContext, customer: Customer, purpose: CodePurpose): Promise<void> {
-  await ctx.db.transaction(async (trx) => {
-    const code = await ctx.codes.issue(trx, purpose, customerSubject(customer.id));
-    if (code !== undefined) await ctx.outbox.enqueue(trx, customerCodeMail(customer.email, code, purpose));
-  });
+  await ctx.db.transaction((trx) => mailCustomerCode(ctx, trx, customer, purpose));
 }
 
 /**
@@ -105,8 +100,7 @@ async function createPendingCustomer(ctx: GqlContext, tenant: Tenant, plan: Plan
     const node: SharedNode = await takeNodeSlot(trx, tenant.id);
     const slug = await freeSiteSlug(trx, slugify(input.companyName));
     await Instance.query(trx).insert({ id: newId(), tenant_id: tenant.id, node_id: node.id, customer_id: customer.id, slug, status: 'active', created_at: now });
-    const code = await ctx.codes.issue(trx, 'signup_verify', customerSubject(customer.id));
-    if (code !== undefined) await ctx.outbox.enqueue(trx, customerCodeMail(customer.email, code, 'signup_verify'));
+    await mailCustomerCode(ctx, trx, customer, 'signup_verify');
     return { customerId: customer.id, message: SIGNUP_MESSAGE, siteUrl: siteUrl(slug, node.base_domain) };
   });
 }
@@ -149,9 +143,8 @@ export class CustomerAuthResolver {
   @Mutation(() => Boolean, { description: 'Mails a login code to an active customer of the tenant. Answers the same for anyone.' })
   async customerLogin(@Arg('input') input: CustomerLoginInput, @Ctx() ctx: GqlContext): Promise<boolean> {
     await limitMailRequests(ctx, 'customer-login');
-    const tenant = await tenantBySlug(ctx, input.tenantSlug);
-    const customer = tenant && (await customerByEmail(ctx, tenant.id, input.email));
-    if (customer?.status === 'active') await mailCode(ctx, customer, 'customer_login');
+    // The same single insert for any tenant and address: the timing cannot tell who is a customer.
+    await ctx.mailRequests.enqueue(ctx.db, { kind: 'customer_login', email: input.email.toLowerCase(), tenantSlug: input.tenantSlug });
     return true;
   }
 

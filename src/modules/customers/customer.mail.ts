@@ -1,10 +1,11 @@
 import type { OutgoingMail } from '../../lib/mail/message';
-import type { CodePurpose } from '../../lib/one-time-codes';
+import type { CodePurpose, IssuedCode } from '../../lib/one-time-codes';
 
-export function customerCodeMail(to: string, code: string, purpose: CodePurpose): OutgoingMail {
+export function customerCodeMail(to: string, { code, expiresAt }: IssuedCode, purpose: CodePurpose): OutgoingMail {
   const signup = purpose === 'signup_verify';
   return {
     to,
+    expiresAt,
     subject: signup ? 'Confirm your new site' : 'Your login code',
     text: `Your ${signup ? 'confirmation' : 'login'} code is ${code}\n\nIt expires in 10 minutes. If you did not ask for it, ignore this message.\n`,
   };
