@@ -28,7 +28,13 @@ export const BASE_ENV: Record<string, string> = {
   MAIL_TRANSPORT: 'console',
   LOG_LEVEL: 'warn',
   JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+  // Every load generator sends from 127.0.0.1: the per-IP and per-tenant budgets would measure
+  // themselves instead of the gateway. The per-key and per-address limits stay on.
   RATE_LIMIT_PER_IP: '10000000',
+  LOGIN_FAILURES_PER_IP: '10000000',
+  REGISTRATIONS_PER_IP: '10000000',
+  SIGNUPS_PER_IP: '10000000',
+  SIGNUPS_PER_TENANT: '10000000',
   LOGIN_MAX_FAILURES: '10000',
   MAIL_POLL_INTERVAL_MS: '3600000',
   METRICS_ENABLED: 'false',

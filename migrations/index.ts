@@ -7,6 +7,7 @@ import * as pinsApiKeysAudit from './20261121000500_pins_api_keys_audit';
 import * as auditDetails from './20261202000100_audit_details';
 import * as refreshChildSealed from './20261202000200_refresh_child_sealed';
 import * as apiKeyBudgets from './20261202000300_api_key_budgets';
+import * as pendingSignups from './20261202000400_pending_signups';
 import * as mailRequests from './20261202000500_mail_requests';
 import * as mailOutboxExpiry from './20261202000600_mail_outbox_expiry';
 
@@ -24,6 +25,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202000100_audit_details', auditDetails],
   ['20261202000200_refresh_child_sealed', refreshChildSealed],
   ['20261202000300_api_key_budgets', apiKeyBudgets],
+  ['20261202000400_pending_signups', pendingSignups],
   ['20261202000500_mail_requests', mailRequests],
   ['20261202000600_mail_outbox_expiry', mailOutboxExpiry],
 ];

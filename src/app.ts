@@ -25,6 +25,7 @@ import { registerLegacyApi } from './rest/http';
 import { sendError, sendJson } from './rest/responses';
 import { legacyRoutes } from './rest/routes';
 import { createServices } from './services';
+import { BackgroundLoop } from './lib/background-loop';
 
 /**
  * Secrets never reach the log: credentials in headers, and any password, PIN, code or token
@@ -80,6 +81,9 @@ function trustProxyOption(trustProxy: Config['trustProxy']): string | ((address:
   return trustProxy ?? false;
 }
 
+const SWEEP_BATCH = 100;
+const SWEEP_INTERVAL_MS = 5 * 60_000;
+
 /** The contract's request body limit (CONTRACT section 2): larger bodies answer 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -105,6 +109,7 @@ declare module 'fastify' {
     services: Services;
     mailSender: MailSender;
     mailRequests: MailRequestWorker;
+    signupSweeper: BackgroundLoop;
   }
 }
 
@@ -152,6 +157,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.decorate('services', services);
   app.decorate('mailSender', mailSender);
   app.decorate('mailRequests', mailRequests);
+  // Expired pending signups give their node slots back (each process sweeps; a release is atomic).
+  const signupSweeper = new BackgroundLoop('pending-signup sweeper', () => services.pendingSignups.releaseExpired(SWEEP_BATCH), SWEEP_BATCH, SWEEP_INTERVAL_MS, app.log);
+  app.decorate('signupSweeper', signupSweeper);
 
   const contextFor = (request: FastifyRequest): GqlContext => ({
     ...services,
@@ -195,6 +203,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   app.addHook('onClose', async () => {
+    await signupSweeper.stop();
     await mailRequests.stop();
     await mailSender.stop();
     await apollo.stop();
@@ -203,6 +212,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   if (options.sendMail !== false) mailSender.start((listener) => services.outbox.onEnqueued(listener));
   if (options.resolveMailRequests !== false) mailRequests.start((listener) => services.mailRequests.onEnqueued(listener));
+  signupSweeper.start();
   return app;
 }
 

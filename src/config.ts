@@ -44,6 +44,8 @@ export interface AuthConfig {
   /** Refresh-token lifetime, operators and customers (CONTRACT section 3: 30 days). */
   operatorRefreshTtlSeconds: number;
   customerRefreshTtlSeconds: number;
+  /** How long an unverified signup holds its node slot before it is released. */
+  pendingSignupTtlSeconds: number;
   /** `Secure` on auth cookies (off by default only outside production, for http://localhost). */
   cookieSecure: boolean;
   /** Key of the HMAC that stores one-time codes. */
@@ -259,6 +261,7 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
     },
     operatorRefreshTtlSeconds: reader.int('REFRESH_TOKEN_TTL_DAYS', 30, 1, 365) * 86_400,
     customerRefreshTtlSeconds: reader.int('CUSTOMER_REFRESH_TOKEN_TTL_DAYS', 30, 1, 365) * 86_400,
+    pendingSignupTtlSeconds: reader.int('PENDING_SIGNUP_TTL_HOURS', 24, 1, 720) * 3600,
     cookieSecure,
     codeKey: createHash('sha256').update(`hydracore one-time codes\0${codeSecret}`).digest(),
     argon2: {

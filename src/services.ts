@@ -5,6 +5,7 @@ import type { GqlContext, Services } from './graphql/context';
 import type { Clock } from './lib/clock';
 import { JwtService } from './lib/jwt';
 import { Limits } from './lib/limits';
+import { PendingSignups } from './modules/customers/pending-signups';
 import { MailOutbox } from './lib/mail/outbox';
 import { MailRequestQueue } from './lib/mail/requests';
 import { OneTimeCodes } from './lib/one-time-codes';
@@ -27,6 +28,7 @@ export function createServices(config: Config, db: Db, clock: Clock, log: Fastif
     passwords: new PasswordHasher(config.auth.argon2),
     limiter,
     limits: new Limits(limiter, config.limits),
+    pendingSignups: new PendingSignups(db, clock, config.auth.pendingSignupTtlSeconds),
   };
 }
 

@@ -8,6 +8,7 @@ import type { MailRequestQueue } from '../lib/mail/requests';
 import type { OneTimeCodes } from '../lib/one-time-codes';
 import type { PasswordHasher } from '../lib/passwords';
 import type { Limits } from '../lib/limits';
+import type { PendingSignups } from '../modules/customers/pending-signups';
 import type { RateLimiter } from '../lib/rate-limit';
 import type { SessionStore } from '../lib/sessions';
 
@@ -46,6 +47,7 @@ export interface Services {
   passwords: PasswordHasher;
   limiter: RateLimiter;
   limits: Limits;
+  pendingSignups: PendingSignups;
 }
 
 /** The per-operation context, the same for `/graphql`, the REST bridge and the CLI. */

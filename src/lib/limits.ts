@@ -38,6 +38,27 @@ export const LIMITS = {
     windowSeconds: 3600,
     counts: 'operator registrations (each hashes a password and mails a code) per client IP',
   },
+  signupsPerIp: {
+    env: 'SIGNUPS_PER_IP',
+    windowEnv: 'SIGNUPS_PER_IP_WINDOW_SECONDS',
+    limit: 5,
+    windowSeconds: 3600,
+    counts: 'new public signups (each holds a node slot while pending) per client IP',
+  },
+  signupsPerTenant: {
+    env: 'SIGNUPS_PER_TENANT',
+    windowEnv: 'SIGNUPS_PER_TENANT_WINDOW_SECONDS',
+    limit: 1000,
+    windowSeconds: 3600,
+    counts: "new public signups per tenant (a cap on how fast any number of clients can fill a tenant's nodes)",
+  },
+  signupMailsPerAddress: {
+    env: 'SIGNUP_MAILS_PER_ADDRESS',
+    windowEnv: 'SIGNUP_MAILS_PER_ADDRESS_WINDOW_SECONDS',
+    limit: 3,
+    windowSeconds: 3600,
+    counts: 'codes re-mailed by signing up again while pending, per tenant and address (beyond it: the same answer, no mail)',
+  },
   pinChangesPerCaller: {
     env: 'PIN_CHANGES_PER_CALLER',
     windowEnv: 'PIN_CHANGES_PER_CALLER_WINDOW_SECONDS',

@@ -63,6 +63,17 @@ describe(`abuse limits at the default configuration (${engine})`, () => {
     expect(await failedChecks(t)).toBe(LIMITS.loginFailuresPerIp.limit);
   });
 
+  it('guessing codes across many addresses from one client is stopped by the same per-IP failure budget', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      const path = i % 2 ? '/v1/customer-auth/verify' : '/v1/public/signup/verify';
+      statuses.push((await post(t, path, { code: '123456', email: `c${i}@example.com`, tenant_slug: 'alpha' })).statusCode);
+    }
+    expect(tally(statuses)).toEqual({ 400: LIMITS.loginFailuresPerIp.limit, 429: 40 - LIMITS.loginFailuresPerIp.limit });
+    const verify = await post(t, '/auth/verify-email', { code: '123456', email: 'x@example.com' });
+    expect(verify.statusCode).toBe(429);
+  });
+
   it('15 aliased registers (or fragments) in one request run none; registrations are counted per operation', async () => {
     const aliases = Array.from({ length: 15 }, (_, i) => `r${i}: register(input: { email: "alias${i}@example.com", password: "long enough password" }) { accessToken }`).join('\n');
     const res = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query: `mutation { ${aliases} }` } });

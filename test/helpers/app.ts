@@ -29,6 +29,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     RATE_LIMIT_PER_IP: '1000000',
     REGISTRATIONS_PER_IP: '1000000',
     LOGIN_FAILURES_PER_IP: '1000000',
+    SIGNUPS_PER_IP: '1000000',
+    SIGNUP_MAILS_PER_ADDRESS: '1000000',
     ...env,
   });
 }

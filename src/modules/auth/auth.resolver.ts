@@ -9,7 +9,7 @@ import { newId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/secrets';
 import type { IssuedRefresh } from '../../lib/sessions';
 import { limitMailRequests } from './auth.limits';
-import { checkAccountPassword } from './password-check';
+import { checkAccountPassword, checkOneTimeCode } from './credential-checks';
 import { endSession, rotateRefreshToken } from './session-flows';
 import { mailVerificationCode, verifySubject } from './auth.mail-requests';
 import { User } from './auth.model';
@@ -196,8 +196,8 @@ export class AuthResolver {
   @Mutation(() => TokenPair, { description: 'Confirms the address with the mailed code and signs in with a verified token.' })
   async verifyEmail(@Arg('input') input: VerifyEmailInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
     const user = await findUserByEmail(ctx, input.email);
-    if (!user || user.email_verified) throw new DomainError('INVALID_CODE');
-    if (!(await ctx.codes.verify(ctx.db, 'verify_email', verifySubject(user.id), input.code))) throw new DomainError('INVALID_CODE');
+    const valid = await checkOneTimeCode(ctx, async () => user !== undefined && !user.email_verified && (await ctx.codes.verify(ctx.db, 'verify_email', verifySubject(user.id), input.code)));
+    if (!valid || !user) throw new DomainError('INVALID_CODE');
     await User.query(ctx.db).patch({ email_verified: true, updated_at: ctx.clock.now() }).where('id', user.id);
     return startSession(ctx, { id: user.id, email_verified: true });
   }

@@ -9,6 +9,7 @@ import type { CodePurpose } from '../../lib/one-time-codes';
 import type { IssuedRefresh } from '../../lib/sessions';
 import { RefreshInput } from '../auth/auth.inputs';
 import { limitMailRequests } from '../auth/auth.limits';
+import { checkOneTimeCode } from '../auth/credential-checks';
 import { endSession, rotateRefreshToken } from '../auth/session-flows';
 import { freeSiteSlug, slugify, takeNodeSlot } from '../tenancy/placement';
 import { Instance, Plan, SharedNode, Tenant } from '../tenancy/tenancy.model';
@@ -67,8 +68,8 @@ async function mailCode(ctx: GqlContext, customer: Customer, purpose: CodePurpos
 async function customerByCode(ctx: GqlContext, input: CustomerCodeInput, purpose: CodePurpose, status: Customer['status']): Promise<Customer> {
   const tenant = await tenantBySlug(ctx, input.tenantSlug);
   const customer = tenant && (await customerByEmail(ctx, tenant.id, input.email));
-  if (!customer || customer.status !== status) throw new DomainError('INVALID_CODE');
-  if (!(await ctx.codes.verify(ctx.db, purpose, customerSubject(customer.id), input.code))) throw new DomainError('INVALID_CODE');
+  const valid = await checkOneTimeCode(ctx, async () => !!customer && customer.status === status && (await ctx.codes.verify(ctx.db, purpose, customerSubject(customer.id), input.code)));
+  if (!valid || !customer) throw new DomainError('INVALID_CODE');
   return customer;
 }
 
@@ -113,19 +114,28 @@ export class CustomerAuthResolver {
     if (!tenant) throw new DomainError('TENANT_NOT_FOUND');
     const plan = await Plan.query(ctx.db).findOne({ tenant_id: tenant.id, name: input.plan, active: true });
     if (!plan) throw new DomainError('UNKNOWN_PLAN');
-    for (let attempt = 0; attempt < 2; attempt += 1) {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
       const existing = await customerByEmail(ctx, tenant.id, input.email);
+      // A pending signup past its time holds nothing any more: release it and sign up afresh.
+      if (existing?.status === 'pending' && ctx.pendingSignups.isExpired(existing.created_at) && (await ctx.pendingSignups.release(existing.id))) continue;
       if (existing) {
         if (existing.status !== 'pending') throw new DomainError('CUSTOMER_EXISTS');
-        // Signing up again while pending re-sends a code and answers the same: no second placement.
-        await mailCode(ctx, existing, 'signup_verify');
+        // Signing up again while pending re-sends a code and answers the same: no second
+        // placement, and at most a few mails per address per window (then silently none).
+        if ((await ctx.limits.check('signupMailsPerAddress', `${tenant.id}:${existing.email_lower}`)).allowed) await mailCode(ctx, existing, 'signup_verify');
         return { customerId: existing.id, message: SIGNUP_MESSAGE, siteUrl: await siteUrlOf(ctx, existing.id) };
       }
+      // A new placement holds a node slot while pending: counted per client and per tenant.
+      const reserved = await ctx.limits.takeAll(['signupsPerIp', ctx.ip], ['signupsPerTenant', tenant.id]);
       try {
         return await createPendingCustomer(ctx, tenant, plan, input);
       } catch (error) {
+        await ctx.limits.refund(...reserved);
         // The same address signed up concurrently: answer as for a pending customer.
-        if (!isUniqueViolation(error)) throw error;
+        if (isUniqueViolation(error)) continue;
+        // Full: expired pending signups may still hold slots the sweeper has not reached yet.
+        if (error instanceof DomainError && error.code === 'NO_CAPACITY' && (await ctx.pendingSignups.releaseExpired()) > 0) continue;
+        throw error;
       }
     }
     throw new DomainError('CUSTOMER_EXISTS');

@@ -6,7 +6,7 @@ import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { customerToAdminister, instanceInReach } from '../access/reach';
 import type { Instance } from '../tenancy/tenancy.model';
-import { checkAccountPassword } from '../auth/password-check';
+import { checkAccountPassword } from '../auth/credential-checks';
 import { ConfirmPinInput, PinAppliesTo, PinPolicyPatchInput, RemoveMyPinInput, SetMyPinInput, SetPinInput } from './pin.inputs';
 import { Pin, PinPolicy, type PinSubjectKind } from './pin.model';
 import { PinConfirmation, PinPolicyType, PinRequirement, PinStatus } from './pin.types';

@@ -30,3 +30,16 @@ export async function checkAccountPassword(ctx: GqlContext, email: string, hash:
   await recordAudit(ctx, ctx.db, { tenantId: null, action: 'login.failed', targetKind: 'email', targetId: sha256Hex(normalised(email)) });
   return false;
 }
+
+/**
+ * A one-time code check (verify email, signup verify, customer verify). Each code has its own
+ * 5 tries in the database; across codes, failures also count against the client IP's budget,
+ * reserved before the check like passwords, so one client cannot spread guesses over many
+ * addresses. An unknown address or a code already burned is a failure like a wrong code.
+ */
+export async function checkOneTimeCode(ctx: GqlContext, check: () => Promise<boolean>): Promise<boolean> {
+  const reserved = await ctx.limits.take('loginFailuresPerIp', ctx.ip);
+  const valid = await check();
+  if (valid) await ctx.limits.refund(reserved);
+  return valid;
+}
