@@ -84,8 +84,9 @@ function run(file: string, args: string[], input?: string): Promise<string> {
 }
 
 /** autocannon in its own process: JSON summary → requests/s and latency percentiles (ms). */
-export async function cannon(url: string, options: { connections: number; seconds: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<Load> {
+export async function cannon(url: string, options: { connections: number; seconds: number; method?: string; body?: string; headers?: Record<string, string>; rate?: number }): Promise<Load> {
   const args = ['-j', '-c', String(options.connections), '-d', String(options.seconds)];
+  if (options.rate !== undefined) args.push('-R', String(options.rate));
   if (options.method) args.push('-m', options.method);
   if (options.body) args.push('-b', options.body);
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`);

@@ -9,6 +9,7 @@ import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createDb, migrateLatest, type Db } from '../src/db/knex';
 import { newId } from '../src/lib/ids';
+import { LIMITS } from '../src/lib/limits';
 import { KICK_DELAY_MS } from '../src/lib/mail/requests';
 import { BASE_ENV, cannon, postJson, refreshLoad, ROOT, signupLoad, startServer, type Server } from './harness';
 
@@ -394,6 +395,81 @@ async function mailRequestTiming(samples: number, pg: boolean): Promise<void> {
   }
 }
 
+/** The limits table's defaults, undoing BASE_ENV's raised per-IP budgets for one server. */
+const DEFAULT_LIMITS_ENV: Record<string, string> = Object.fromEntries(
+  Object.values(LIMITS).flatMap((spec): Array<[string, string]> =>
+    spec.windowEnv === undefined ? [[spec.env, String(spec.limit)]] : [[spec.env, String(spec.limit)], [spec.windowEnv, String(spec.windowSeconds)]],
+  ),
+);
+
+const gql = async (server: Server, query: string, headers: Record<string, string>): Promise<Record<string, any>> => {
+  const res = await postJson(`${server.url}/graphql`, { query }, headers);
+  if (!res.json.data) throw new Error(`${query}: ${JSON.stringify(res.json)}`);
+  return res.json.data as Record<string, any>;
+};
+
+/** 40 parallel wrong passwords at one address: how many answered 401 (were checked) and 429. */
+async function parallelGuesses(servers: Server[], email: string): Promise<{ checked: number; refused: number }> {
+  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => postJson(`${servers[i % servers.length].url}/auth/login`, { email, password: `guess ${i}` })));
+  return { checked: results.filter((r) => r.status === 401).length, refused: results.filter((r) => r.status === 429).length };
+}
+
+/**
+ * 8. Issue 13 at the default configuration (every limit at its default, nothing raised): a
+ * 60 req/s API-key integration for 20 s and a 100 req/s signed-in dashboard for 10 s get no
+ * 429 from one IP; 40 parallel guesses at one address check at most 10 passwords (SQLite, and
+ * two processes on PostgreSQL with Redis); stuffing over 100 addresses is stopped.
+ */
+async function abuseLimits(pg: boolean): Promise<void> {
+  const file = sqliteUrl('abuse');
+  const server = await startServer({ ...DEFAULT_LIMITS_ENV, DATABASE_URL: file, ARGON2_MEMORY_KIB: '19456' });
+  try {
+    await postJson(`${server.url}/auth/register`, { email: 'root@example.com', password: PASSWORD });
+    const db = createDb({ client: 'sqlite', connection: file.slice('sqlite:'.length) });
+    await db('users').update({ is_admin: true, email_verified: true });
+    await db.destroy();
+    const login = await postJson(`${server.url}/auth/login`, { email: 'root@example.com', password: PASSWORD });
+    const admin = { authorization: `Bearer ${String(login.json.access_token)}` };
+    await gql(server, 'mutation { createTenant(input: { slug: "busy", name: "Busy" }) { id } }', admin);
+    await gql(server, 'mutation { addSharedNode(input: { tenantSlug: "busy", hostname: "n1.busy.example.com", baseDomain: "sites.busy.example.com", capacity: 10 }) { id } }', admin);
+    const instance = (await gql(server, 'mutation { createInstance(input: { tenantSlug: "busy", slug: "shop" }) { id } }', admin)).createInstance.id as string;
+    const key = (await gql(server, 'mutation { createApiKey(input: { tenantSlug: "busy", name: "integration" }) { key } }', admin)).createApiKey.key as string;
+
+    const integration = await cannon(`${server.url}/v1/instances/${instance}/pin-policy`, { connections: 4, seconds: 20, rate: 60, headers: { 'x-api-key': key } });
+    report('API-key integration, 60 req/s for 20 s from one IP (requests / non-2xx)', `${integration.total} / ${integration.non2xx}`, 'no 429', integration.non2xx === 0 && integration.total >= 1100);
+    const dashboard = await cannon(`${server.url}/auth/me`, { connections: 8, seconds: 10, rate: 100, headers: admin });
+    report('signed-in dashboard, 100 req/s for 10 s from one IP (requests / non-2xx)', `${dashboard.total} / ${dashboard.non2xx}`, 'no 429', dashboard.non2xx === 0 && dashboard.total >= 950);
+    // The same IP is not locked out of anything meanwhile.
+    const after = await postJson(`${server.url}/auth/login`, { email: 'root@example.com', password: PASSWORD });
+    report('login from that IP right after (status)', String(after.status), '200', after.status === 200);
+
+    await postJson(`${server.url}/auth/register`, { email: 'victim@example.com', password: PASSWORD });
+    const guesses = await parallelGuesses([server], 'victim@example.com');
+    report('40 parallel wrong passwords, one address (SQLite): checked / refused', `${guesses.checked} / ${guesses.refused}`, 'checked <= 10', guesses.checked <= 10);
+    const stuffing: number[] = [];
+    for (let i = 0; i < 100; i += 1) stuffing.push((await postJson(`${server.url}/auth/login`, { email: `user${i}@example.com`, password: 'Winter2026!' })).status);
+    const checked = stuffing.filter((s) => s === 401).length;
+    report('credential stuffing, 100 addresses from one IP: checked / refused', `${checked} / ${stuffing.filter((s) => s === 429).length}`, `checked <= ${LIMITS.loginFailuresPerIp.limit}`, checked <= LIMITS.loginFailuresPerIp.limit);
+  } finally {
+    await server.stop();
+  }
+  if (!pg) return;
+  const schema = await pgSchema();
+  const redisPrefix = `bench-${randomBytes(4).toString('hex')}:`;
+  const env = { ...DEFAULT_LIMITS_ENV, ...schema.env, REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: redisPrefix };
+  const first = await startServer(env);
+  const second = await startServer({ ...env, MIGRATE_ON_START: 'false' });
+  try {
+    await postJson(`${first.url}/auth/register`, { email: 'victim@example.com', password: PASSWORD });
+    const guesses = await parallelGuesses([first, second], 'victim@example.com');
+    report('40 parallel wrong passwords, one address, 2 processes on PostgreSQL + Redis: checked / refused', `${guesses.checked} / ${guesses.refused}`, 'checked <= 10', guesses.checked <= 10);
+  } finally {
+    await first.stop();
+    await second.stop();
+    await schema.drop();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const pg = await pgAvailable();
@@ -406,6 +482,7 @@ async function main(): Promise<void> {
   sections.push(['Mail request timing (no enumeration)', () => mailRequestTiming(Number(process.env.BENCH_MAIL_REQUEST_SAMPLES ?? 400), pg)]);
   sections.push(['Scale with data', scaleWithData]);
   if (pg) sections.push(['Signup with two processes', signups]);
+  sections.push(['Abuse limits at the default configuration', () => abuseLimits(pg)]);
   // BENCH_ONLY=overhead,refresh runs some sections while developing (the overhead section is
   // kept when refresh runs: refresh ratios need its bare route figure). A partial run rewrites
   // only its own sections of results.md and adds a dated line saying so.
