@@ -449,7 +449,9 @@ async function abuseLimits(pg: boolean): Promise<void> {
     const stuffing: number[] = [];
     for (let i = 0; i < 100; i += 1) stuffing.push((await postJson(`${server.url}/auth/login`, { email: `user${i}@example.com`, password: 'Winter2026!' })).status);
     const checked = stuffing.filter((s) => s === 401).length;
-    report('credential stuffing, 100 addresses from one IP: checked / refused', `${checked} / ${stuffing.filter((s) => s === 429).length}`, `checked <= ${LIMITS.loginFailuresPerIp.limit}`, checked <= LIMITS.loginFailuresPerIp.limit);
+    // The same IP already spent `guesses.checked` failures of its budget just above.
+    const budget = LIMITS.loginFailuresPerIp.limit - guesses.checked;
+    report(`credential stuffing, 100 addresses from that IP (${guesses.checked} failures already counted): checked / refused`, `${checked} / ${stuffing.filter((s) => s === 429).length}`, `checked <= ${budget}`, checked <= budget);
   } finally {
     await server.stop();
   }

@@ -6,7 +6,7 @@ import { engine } from '../helpers/db';
 import { asPlatform } from '../helpers/seed';
 
 const SET_MEMBER = 'mutation($i: MemberInput!) { setMember(input: $i) { email role } }';
-const REMOVE_MEMBER = 'mutation($i: RemoveMemberInput!) { removeMember(input: $i) }';
+const REMOVE_MEMBER = 'mutation($i: MemberRefInput!) { removeMember(input: $i) }';
 
 /**
  * Issue 12, item 1: a tenant API key made a member `owner` and demoted the human owner.

@@ -7,7 +7,7 @@ import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import { User } from '../auth/auth.model';
 import { MemberRole } from './member-role';
-import { MemberInput, RemoveMemberInput } from './tenancy.inputs';
+import { MemberInput, MemberRefInput } from './tenancy.inputs';
 import { findAdministeredTenant } from './tenancy.resolver';
 import { Membership } from './tenancy.types';
 
@@ -47,6 +47,36 @@ async function assertMayChange(trx: Knex.Transaction, tenantId: string, actor: S
   }
 }
 
+/**
+ * Gives the operator `newRole` in the tenant, or takes them out (`undefined`), under the rules
+ * above, with an audit event (actor, target, old and new role). Setting the role someone
+ * already has changes nothing and records nothing.
+ */
+async function changeMembership(ctx: GqlContext, ref: MemberRefInput, newRole: MemberRole | undefined): Promise<User> {
+  const tenant = await findAdministeredTenant(ctx, ref.tenantSlug);
+  const user = await User.query(ctx.db).findOne({ email_lower: ref.email.toLowerCase() });
+  if (!user) throw new DomainError(newRole === undefined ? 'MEMBER_NOT_FOUND' : 'USER_NOT_FOUND');
+  await ctx.db.transaction(async (trx) => {
+    await lockTenant(trx, tenant.id);
+    const member = trx('tenant_members').where({ tenant_id: tenant.id, user_id: user.id });
+    const current: { role: MemberRole } | undefined = await member.clone().first('role');
+    if (current === undefined && newRole === undefined) throw new DomainError('MEMBER_NOT_FOUND');
+    if (current?.role === newRole) return;
+    await assertMayChange(trx, tenant.id, await standingIn(ctx, trx, tenant.id), user.id, current?.role, newRole);
+    if (newRole === undefined) await member.clone().delete();
+    else if (current) await member.clone().update({ role: newRole });
+    else await trx('tenant_members').insert({ tenant_id: tenant.id, user_id: user.id, role: newRole, created_at: ctx.clock.now().toISOString() });
+    await recordAudit(ctx, trx, {
+      tenantId: tenant.id,
+      action: newRole === undefined ? 'member.removed' : 'member.changed',
+      targetKind: 'user',
+      targetId: user.id,
+      details: { oldRole: current?.role ?? null, newRole: newRole ?? null },
+    });
+  });
+  return user;
+}
+
 @Resolver()
 export class MembersResolver {
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
@@ -65,41 +95,14 @@ export class MembersResolver {
   @Authorized([Role.VerifiedOperator])
   @Mutation(() => Membership, { description: 'Adds an operator to a tenant or changes their role. Owners manage owners; admins manage admins and members; the last owner stays.' })
   async setMember(@Arg('input') input: MemberInput, @Ctx() ctx: GqlContext): Promise<Membership> {
-    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
-    const user = await User.query(ctx.db).findOne({ email_lower: input.email.toLowerCase() });
-    if (!user) throw new DomainError('USER_NOT_FOUND');
-    await ctx.db.transaction(async (trx) => {
-      await lockTenant(trx, tenant.id);
-      const current: { role: MemberRole } | undefined = await trx('tenant_members').where({ tenant_id: tenant.id, user_id: user.id }).first('role');
-      if (current?.role === input.role) return;
-      await assertMayChange(trx, tenant.id, await standingIn(ctx, trx, tenant.id), user.id, current?.role, input.role);
-      if (current) await trx('tenant_members').where({ tenant_id: tenant.id, user_id: user.id }).update({ role: input.role });
-      else await trx('tenant_members').insert({ tenant_id: tenant.id, user_id: user.id, role: input.role, created_at: ctx.clock.now().toISOString() });
-      await recordAudit(ctx, trx, {
-        tenantId: tenant.id,
-        action: 'member.changed',
-        targetKind: 'user',
-        targetId: user.id,
-        details: { oldRole: current?.role ?? null, newRole: input.role },
-      });
-    });
+    const user = await changeMembership(ctx, input, input.role);
     return { userId: user.id, email: user.email, role: input.role };
   }
 
   @Authorized([Role.VerifiedOperator])
   @Mutation(() => Boolean, { description: 'Takes an operator out of a tenant (the same rules as setMember).' })
-  async removeMember(@Arg('input') input: RemoveMemberInput, @Ctx() ctx: GqlContext): Promise<boolean> {
-    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
-    const user = await User.query(ctx.db).findOne({ email_lower: input.email.toLowerCase() });
-    if (!user) throw new DomainError('MEMBER_NOT_FOUND');
-    await ctx.db.transaction(async (trx) => {
-      await lockTenant(trx, tenant.id);
-      const current: { role: MemberRole } | undefined = await trx('tenant_members').where({ tenant_id: tenant.id, user_id: user.id }).first('role');
-      if (!current) throw new DomainError('MEMBER_NOT_FOUND');
-      await assertMayChange(trx, tenant.id, await standingIn(ctx, trx, tenant.id), user.id, current.role, undefined);
-      await trx('tenant_members').where({ tenant_id: tenant.id, user_id: user.id }).delete();
-      await recordAudit(ctx, trx, { tenantId: tenant.id, action: 'member.removed', targetKind: 'user', targetId: user.id, details: { oldRole: current.role, newRole: null } });
-    });
+  async removeMember(@Arg('input') input: MemberRefInput, @Ctx() ctx: GqlContext): Promise<boolean> {
+    await changeMembership(ctx, input, undefined);
     return true;
   }
 }

@@ -90,8 +90,8 @@ export class CreateInstanceInput {
   nodeHostname?: string;
 }
 
-@InputType({ description: "Gives an operator a role in a tenant (adds them, or changes their role)." })
-export class MemberInput {
+@InputType({ description: 'An operator of a tenant, by address.' })
+export class MemberRefInput {
   @Field()
   @Length(1, 100)
   tenantSlug!: string;
@@ -99,18 +99,10 @@ export class MemberInput {
   @Field()
   @IsEmailAddress()
   email!: string;
-
-  @Field(() => MemberRole)
-  role!: MemberRole;
 }
 
-@InputType({ description: 'Takes an operator out of a tenant.' })
-export class RemoveMemberInput {
-  @Field()
-  @Length(1, 100)
-  tenantSlug!: string;
-
-  @Field()
-  @IsEmailAddress()
-  email!: string;
+@InputType({ description: 'Gives an operator a role in a tenant (adds them, or changes their role).' })
+export class MemberInput extends MemberRefInput {
+  @Field(() => MemberRole)
+  role!: MemberRole;
 }
