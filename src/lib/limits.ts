@@ -22,7 +22,7 @@ export const LIMITS = {
     windowEnv: 'LOGIN_FAILURES_PER_IP_WINDOW_SECONDS',
     limit: 30,
     windowSeconds: 300,
-    counts: 'failed password and code checks per client IP, across addresses (credential stuffing; Supabase Auth allows 30 sign-ins per 5 minutes per IP)',
+    counts: 'failed password, code and reset-link checks per client IP, across addresses (credential stuffing; Supabase Auth allows 30 sign-ins per 5 minutes per IP)',
   },
   mailRequestsPerIp: {
     env: 'MAIL_REQUESTS_PER_IP',

@@ -72,6 +72,25 @@ describe(`abuse limits at the default configuration (${engine})`, () => {
     expect(tally(statuses)).toEqual({ 400: LIMITS.loginFailuresPerIp.limit, 429: 40 - LIMITS.loginFailuresPerIp.limit });
     const verify = await post(t, '/auth/verify-email', { code: '123456', email: 'x@example.com' });
     expect(verify.statusCode).toBe(429);
+    const reset = await post(t, '/auth/reset-password', { new_password: 'a new long password', token: 'guessed-token' });
+    expect(reset.statusCode).toBe(429);
+  });
+
+  it('a burst of 700 anonymous legacy calls in one minute (422s, 404s, plans, wrong methods) is never throttled', async () => {
+    await seedShop(t, 'alpha', 0);
+    const calls = [
+      () => post(t, '/auth/register', { email: 'not-an-email', password: 'x' }),
+      () => t.app.inject({ method: 'GET', url: '/v1/public/signup/plans/alpha' }),
+      () => t.app.inject({ method: 'GET', url: '/nowhere' }),
+      () => t.app.inject({ method: 'PUT', url: '/auth/login' }),
+      () => post(t, '/v1/public/signup', { company_name: '', email: 'a@b', tenant_slug: 'alpha' }),
+      () => t.app.inject({ method: 'GET', url: '/v1/customers/not-a-uuid/pin' }),
+      () => post(t, '/auth/reset-password', { new_password: 'short', token: '' }),
+    ];
+    const statuses: number[] = [];
+    for (let i = 0; i < 700; i += 1) statuses.push((await calls[i % calls.length]()).statusCode);
+    expect(statuses).not.toContain(429);
+    expect(statuses).not.toContain(500);
   });
 
   it('15 aliased registers (or fragments) in one request run none; registrations are counted per operation', async () => {

@@ -9,7 +9,7 @@ import { newId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/secrets';
 import type { IssuedRefresh } from '../../lib/sessions';
 import { limitMailRequests } from './auth.limits';
-import { checkAccountPassword, checkOneTimeCode } from './credential-checks';
+import { checkAccountPassword, checkOneTimeSecret } from './credential-checks';
 import { endSession, rotateRefreshToken } from './session-flows';
 import { mailVerificationCode, verifySubject } from './auth.mail-requests';
 import { User } from './auth.model';
@@ -166,12 +166,13 @@ export class AuthResolver {
   @Mutation(() => Message, { description: 'Sets a new password with a reset link token (single use, 30 minutes) and ends every session.' })
   async resetPassword(@Arg('input') input: ResetPasswordInput, @Ctx() ctx: GqlContext): Promise<Message> {
     const now = ctx.clock.now();
-    const reset = await ctx.db('password_resets')
-      .where('token_hash', sha256Hex(input.token))
-      .whereNull('used_at')
-      .andWhere('expires_at', '>', iso(now))
-      .first('id', 'user_id');
-    if (!reset) throw new DomainError('INVALID_RESET_TOKEN');
+    let found: { id: string; user_id: string } | undefined;
+    const valid = await checkOneTimeSecret(ctx, async () => {
+      found = await ctx.db('password_resets').where('token_hash', sha256Hex(input.token)).whereNull('used_at').andWhere('expires_at', '>', iso(now)).first('id', 'user_id');
+      return found !== undefined;
+    });
+    const reset = found as { id: string; user_id: string } | undefined;
+    if (!valid || !reset) throw new DomainError('INVALID_RESET_TOKEN');
     const passwordHash = await ctx.passwords.hash(input.newPassword);
     await ctx.db.transaction(async (trx) => {
       // Conditional: of two requests with one token, exactly one resets the password.
@@ -196,7 +197,7 @@ export class AuthResolver {
   @Mutation(() => TokenPair, { description: 'Confirms the address with the mailed code and signs in with a verified token.' })
   async verifyEmail(@Arg('input') input: VerifyEmailInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
     const user = await findUserByEmail(ctx, input.email);
-    const valid = await checkOneTimeCode(ctx, async () => user !== undefined && !user.email_verified && (await ctx.codes.verify(ctx.db, 'verify_email', verifySubject(user.id), input.code)));
+    const valid = await checkOneTimeSecret(ctx, async () => user !== undefined && !user.email_verified && (await ctx.codes.verify(ctx.db, 'verify_email', verifySubject(user.id), input.code)));
     if (!valid || !user) throw new DomainError('INVALID_CODE');
     await User.query(ctx.db).patch({ email_verified: true, updated_at: ctx.clock.now() }).where('id', user.id);
     return startSession(ctx, { id: user.id, email_verified: true });

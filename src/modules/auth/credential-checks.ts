@@ -32,12 +32,14 @@ export async function checkAccountPassword(ctx: GqlContext, email: string, hash:
 }
 
 /**
- * A one-time code check (verify email, signup verify, customer verify). Each code has its own
- * 5 tries in the database; across codes, failures also count against the client IP's budget,
- * reserved before the check like passwords, so one client cannot spread guesses over many
- * addresses. An unknown address or a code already burned is a failure like a wrong code.
+ * A one-time code or reset-link check (verify email, signup verify, customer verify, reset
+ * password). Each code has its own 5 tries in the database; across codes, failures also count
+ * against the client IP's budget, reserved before the check like passwords, so one client
+ * cannot spread guesses over many addresses. An unknown address or a code already burned is a
+ * failure like a wrong code. (Refresh tokens are not counted per IP: a 256-bit single-use
+ * token cannot be guessed, and a stale one from a logged-out tab is ordinary traffic.)
  */
-export async function checkOneTimeCode(ctx: GqlContext, check: () => Promise<boolean>): Promise<boolean> {
+export async function checkOneTimeSecret(ctx: GqlContext, check: () => Promise<boolean>): Promise<boolean> {
   const reserved = await ctx.limits.take('loginFailuresPerIp', ctx.ip);
   const valid = await check();
   if (valid) await ctx.limits.refund(reserved);

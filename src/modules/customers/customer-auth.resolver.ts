@@ -9,7 +9,7 @@ import type { CodePurpose } from '../../lib/one-time-codes';
 import type { IssuedRefresh } from '../../lib/sessions';
 import { RefreshInput } from '../auth/auth.inputs';
 import { limitMailRequests } from '../auth/auth.limits';
-import { checkOneTimeCode } from '../auth/credential-checks';
+import { checkOneTimeSecret } from '../auth/credential-checks';
 import { endSession, rotateRefreshToken } from '../auth/session-flows';
 import { freeSiteSlug, slugify, takeNodeSlot } from '../tenancy/placement';
 import { Instance, Plan, SharedNode, Tenant } from '../tenancy/tenancy.model';
@@ -68,7 +68,7 @@ async function mailCode(ctx: GqlContext, customer: Customer, purpose: CodePurpos
 async function customerByCode(ctx: GqlContext, input: CustomerCodeInput, purpose: CodePurpose, status: Customer['status']): Promise<Customer> {
   const tenant = await tenantBySlug(ctx, input.tenantSlug);
   const customer = tenant && (await customerByEmail(ctx, tenant.id, input.email));
-  const valid = await checkOneTimeCode(ctx, async () => !!customer && customer.status === status && (await ctx.codes.verify(ctx.db, purpose, customerSubject(customer.id), input.code)));
+  const valid = await checkOneTimeSecret(ctx, async () => !!customer && customer.status === status && (await ctx.codes.verify(ctx.db, purpose, customerSubject(customer.id), input.code)));
   if (!valid || !customer) throw new DomainError('INVALID_CODE');
   return customer;
 }
