@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +7,7 @@ import path from 'node:path';
 /** Processes the benchmark drives: gateway servers and load generators, each its own process. */
 export const ROOT = path.resolve(__dirname, '..', '..');
 const SERVER = path.join(ROOT, 'dist', 'bench', 'server.js');
+const REFERENCE = path.join(ROOT, 'dist', 'bench', 'reference.js');
 const REFRESH_LOAD = path.join(ROOT, 'dist', 'bench', 'refresh-load.js');
 const SIGNUP_LOAD = path.join(ROOT, 'dist', 'bench', 'signup-load.js');
 const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
@@ -20,6 +22,8 @@ export async function freePort(): Promise<number> {
 
 export interface Server {
   url: string;
+  /** Resident memory of the server process now, in MiB (Linux /proc). */
+  rssMiB(): number;
   stop(): Promise<void>;
 }
 
@@ -40,9 +44,19 @@ export const BASE_ENV: Record<string, string> = {
   METRICS_ENABLED: 'false',
 };
 
-export async function startServer(env: Record<string, string>): Promise<Server> {
+/** The gateway (dist/bench/server.js) in its own process, ready when this resolves. */
+export function startServer(env: Record<string, string>): Promise<Server> {
+  return startProcess(SERVER, env);
+}
+
+/** The reference route (bench/reference.ts) in its own process, on the same database. */
+export function startReference(env: Record<string, string>): Promise<Server> {
+  return startProcess(REFERENCE, env);
+}
+
+async function startProcess(file: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [SERVER], {
+  const child: ChildProcess = spawn(process.execPath, [file], {
     env: { ...process.env, ...BASE_ENV, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -57,6 +71,10 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
   child.stdout?.resume();
   return {
     url: `http://127.0.0.1:${port}`,
+    rssMiB: () => {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

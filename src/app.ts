@@ -19,7 +19,7 @@ import { connectRedis, FallbackRateLimiter, RedisRateLimiter } from './lib/redis
 import { explorerPaths, explorerRoutes } from './http/explorer';
 import { operationsRoutes } from './http/operations';
 import { generateOpenApi } from './rest/openapi';
-import { anonymousFloodLimit, securityHeaders } from './http/security';
+import { anonymousFloodLimit, responseHeaders } from './http/security';
 import { transportFromConfig } from './lib/mail/transports';
 import { registerLegacyApi } from './rest/http';
 import { sendError, sendJson } from './rest/responses';
@@ -170,7 +170,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     principal: { kind: 'anonymous' },
   });
 
-  securityHeaders(app, services);
+  responseHeaders(app, services);
   anonymousFloodLimit(app, services);
   operationsRoutes(app, services);
 
@@ -198,16 +198,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Public keys for services that verify our tokens themselves (empty with HS256).
   app.get('/.well-known/jwks.json', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(services.jwt.jwks()));
 
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-
   app.addHook('onClose', async () => {
     await signupSweeper.stop();
     await mailRequests.stop();
     await mailSender.stop();
     await apollo.stop();
     redis?.disconnect();
+    await services.hot.close();
     if (ownsDb) await db.destroy();
   });
   if (options.sendMail !== false) mailSender.start((listener) => services.outbox.onEnqueued(listener));

@@ -3,6 +3,7 @@ import type { Config } from './config';
 import type { Db } from './db/knex';
 import type { GqlContext, Services } from './graphql/context';
 import type { Clock } from './lib/clock';
+import { HotPath } from './db/hot-path';
 import { JwtService } from './lib/jwt';
 import { Limits } from './lib/limits';
 import { PendingSignups } from './modules/customers/pending-signups';
@@ -28,6 +29,7 @@ export function createServices(config: Config, db: Db, clock: Clock, log: Fastif
     passwords: new PasswordHasher(config.auth.argon2),
     limiter,
     limits: new Limits(limiter, config.limits),
+    hot: HotPath.open(config.database, db),
     pendingSignups: new PendingSignups(db, clock, config.auth.pendingSignupTtlSeconds),
   };
 }

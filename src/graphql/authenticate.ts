@@ -1,5 +1,5 @@
 import { DomainError } from '../lib/errors';
-import { JwtError } from '../lib/jwt';
+import { JwtError, type JwtClaims } from '../lib/jwt';
 import { sha256Hex } from '../lib/secrets';
 import type { Credentials, GqlContext, Principal } from './context';
 
@@ -29,15 +29,6 @@ export function readCredentials(headers: Record<string, string | string[] | unde
     if (scheme.toLowerCase() === 'bearer' && token !== '') return { bearer: token, cookies };
   }
   return { cookies };
-}
-
-/** The `typ` a token claims, read without trusting it (the signature is checked after). */
-function claimedType(token: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'))?.typ;
-  } catch {
-    return undefined;
-  }
 }
 
 const checked = new WeakMap<GqlContext, Map<string, Promise<Principal>>>();
@@ -73,20 +64,27 @@ async function resolve(ctx: GqlContext, kinds: readonly CallerKind[]): Promise<P
     return principal;
   }
   if (credentials.bearer !== undefined) {
-    const typ = claimedType(credentials.bearer);
-    if (typ === CUSTOMER_TOKEN_TYPE && kinds.includes('customer')) return resolveCustomer(ctx, credentials.bearer);
-    if (kinds.includes('operator')) return resolveOperator(ctx, credentials.bearer);
-    if (kinds.includes('customer')) return resolveCustomer(ctx, credentials.bearer);
-    throw new DomainError('INVALID_TOKEN');
+    // One verification: the token's own kind (`typ`, signed) decides, among those accepted.
+    const accepted = BEARER_KINDS.filter(([kind]) => kinds.includes(kind)).map(([, typ]) => typ);
+    if (accepted.length === 0) throw new DomainError('INVALID_TOKEN');
+    const claims = verified(ctx, credentials.bearer, accepted);
+    return claims.typ === CUSTOMER_TOKEN_TYPE ? resolveCustomer(ctx, claims) : resolveOperator(ctx, claims);
   }
   for (const kind of ['operator', 'customer'] as const) {
     const cookie = credentials.cookies[ACCESS_COOKIES[kind]];
-    if (cookie && kinds.includes(kind)) return kind === 'operator' ? resolveOperator(ctx, cookie) : resolveCustomer(ctx, cookie);
+    if (cookie && kinds.includes(kind)) {
+      return kind === 'operator' ? resolveOperator(ctx, verified(ctx, cookie, ACCESS_TOKEN_TYPE)) : resolveCustomer(ctx, verified(ctx, cookie, CUSTOMER_TOKEN_TYPE));
+    }
   }
   return { kind: 'anonymous' };
 }
 
-function verified(ctx: GqlContext, token: string, typ: string) {
+const BEARER_KINDS: ReadonlyArray<readonly [CallerKind, string]> = [
+  ['operator', ACCESS_TOKEN_TYPE],
+  ['customer', CUSTOMER_TOKEN_TYPE],
+];
+
+function verified(ctx: GqlContext, token: string, typ: string | readonly string[]): JwtClaims {
   try {
     return ctx.jwt.verify(token, typ);
   } catch (error) {
@@ -95,37 +93,26 @@ function verified(ctx: GqlContext, token: string, typ: string) {
   }
 }
 
-async function resolveOperator(ctx: GqlContext, token: string): Promise<Principal> {
-  const claims = verified(ctx, token, ACCESS_TOKEN_TYPE);
+async function resolveOperator(ctx: GqlContext, claims: JwtClaims): Promise<Principal> {
   const sessionId = typeof claims.sid === 'string' ? claims.sid : '';
-  // One indexed lookup: the user still exists and the session was not revoked (logout,
+  // One prepared statement: the user still exists and the session was not revoked (logout,
   // password reset, refresh-token reuse), so a stolen access token dies with its session.
-  // Plain knex on this hot path (every authenticated request): no model instances needed.
-  const row: { id: string; email_verified: boolean | number; is_admin: boolean | number } | undefined = await ctx
-    .db('users')
-    .join('sessions', 'sessions.subject_id', 'users.id')
-    .where('users.id', claims.sub)
-    .where('sessions.id', sessionId)
-    .where('sessions.subject_kind', 'user')
-    .whereNull('sessions.revoked_at')
-    .first('users.id', 'users.email_verified', 'users.is_admin');
+  const row = await ctx.hot.operatorSession(String(claims.sub), sessionId);
   if (!row) throw new DomainError('INVALID_TOKEN');
-  return { kind: 'operator', userId: row.id, sessionId, emailVerified: Boolean(row.email_verified), isAdmin: Boolean(row.is_admin) };
+  return {
+    kind: 'operator',
+    userId: row.id,
+    sessionId,
+    emailVerified: Boolean(row.email_verified),
+    isAdmin: Boolean(row.is_admin),
+    email: row.email,
+    createdAt: new Date(row.created_at),
+  };
 }
 
-async function resolveCustomer(ctx: GqlContext, token: string): Promise<Principal> {
-  const claims = verified(ctx, token, CUSTOMER_TOKEN_TYPE);
+async function resolveCustomer(ctx: GqlContext, claims: JwtClaims): Promise<Principal> {
   const sessionId = typeof claims.sid === 'string' ? claims.sid : '';
-  const row = await ctx
-    .db('customers')
-    .join('sessions', 'sessions.subject_id', 'customers.id')
-    .where('customers.id', claims.sub)
-    .where('customers.tenant_id', String(claims.tid))
-    .where('customers.status', 'active')
-    .where('sessions.id', sessionId)
-    .where('sessions.subject_kind', 'customer')
-    .whereNull('sessions.revoked_at')
-    .first('customers.id', 'customers.tenant_id');
+  const row = await ctx.hot.customerSession(String(claims.sub), String(claims.tid), sessionId);
   if (!row) throw new DomainError('INVALID_TOKEN');
   return { kind: 'customer', customerId: row.id, tenantId: row.tenant_id, sessionId };
 }
@@ -133,11 +120,7 @@ async function resolveCustomer(ctx: GqlContext, token: string): Promise<Principa
 /** API keys are high-entropy: found by their SHA-256, never compared in the clear. */
 async function resolveApiKey(ctx: GqlContext, key: string): Promise<Principal> {
   if (key.length > 200) throw new DomainError('INVALID_TOKEN');
-  const row: { id: string; tenant_id: string; requests_per_minute: number | null } | undefined = await ctx
-    .db('api_keys')
-    .where({ key_hash: sha256Hex(key) })
-    .whereNull('revoked_at')
-    .first('id', 'tenant_id', 'requests_per_minute');
+  const row = await ctx.hot.apiKey(sha256Hex(key));
   if (!row) throw new DomainError('INVALID_TOKEN');
   // Each key has its own budget (never its IP's): one busy integration cannot starve another.
   await ctx.limits.take('apiKeyRequests', row.id, row.requests_per_minute === null ? undefined : { limit: row.requests_per_minute, windowSeconds: 60 });

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
+import type { HotPath } from '../db/hot-path';
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
 import type { JwtService } from '../lib/jwt';
@@ -17,7 +18,7 @@ export type Principal =
   | { kind: 'anonymous' }
   /** The platform itself: the `hydracore` CLI running on the server's own database. */
   | { kind: 'system' }
-  | { kind: 'operator'; userId: string; sessionId: string; emailVerified: boolean; isAdmin: boolean }
+  | { kind: 'operator'; userId: string; sessionId: string; emailVerified: boolean; isAdmin: boolean; email: string; createdAt: Date }
   | { kind: 'customer'; customerId: string; tenantId: string; sessionId: string }
   /** A tenant API key: an admin of its tenant and nothing else. */
   | { kind: 'apiKey'; keyId: string; tenantId: string };
@@ -47,6 +48,8 @@ export interface Services {
   passwords: PasswordHasher;
   limiter: RateLimiter;
   limits: Limits;
+  /** Prepared statements for what every authenticated request reads. */
+  hot: HotPath;
   pendingSignups: PendingSignups;
 }
 

@@ -75,11 +75,23 @@ export function operationsRoutes(app: FastifyInstance, services: Services): void
   const oldestAge = new Gauge({ name: 'mail_outbox_oldest_pending_age_seconds', help: 'Age of the oldest mail waiting in the outbox (0 when none waits).', registers: [registry] });
   const expired = new Counter({ name: 'mail_outbox_expired_total', help: 'Mail dropped because its expiry passed before a transport accepted it.', registers: [registry] });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Every request passes here: the labelled children are looked up once per (route, method,
+  // status) and kept, instead of prom-client hashing the label object on every call.
+  const counters = new Map<string, Counter.Internal>();
+  const timers = new Map<string, Histogram.Internal<string>>();
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL: ids in paths must not explode the label space.
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ route, method: request.method, status: String(reply.statusCode) });
-    latency.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    const status = reply.statusCode;
+    const routeKey = `${request.method} ${route}`;
+    const countKey = `${routeKey} ${status}`;
+    let counter = counters.get(countKey);
+    if (!counter) counters.set(countKey, (counter = requests.labels({ route, method: request.method, status: String(status) })));
+    let timer = timers.get(routeKey);
+    if (!timer) timers.set(routeKey, (timer = latency.labels({ route, method: request.method })));
+    counter.inc();
+    timer.observe(reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', async (_request, reply) => {
     const outbox = await services.outbox.health(services.db);

@@ -7,11 +7,12 @@ export const OPERATIONS_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Headers on every response: no sniffing, no framing, no referrer leaks, nothing cached
- * (answers carry tokens), and HSTS when the service is public over HTTPS.
+ * (answers carry tokens), HSTS when the service is public over HTTPS, and the request id.
+ * One synchronous hook (every request passes here: no promise, no per-request object).
  */
-export function securityHeaders(app: FastifyInstance, services: Services): void {
+export function responseHeaders(app: FastifyInstance, services: Services): void {
   const hsts = services.config.publicUrl.startsWith('https://');
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
@@ -19,7 +20,8 @@ export function securityHeaders(app: FastifyInstance, services: Services): void 
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     if (hsts) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    return payload;
+    reply.header('x-request-id', request.id);
+    done(null, payload);
   });
 }
 
@@ -51,10 +53,12 @@ function carriesCredentials(request: FastifyRequest): boolean {
  * Expensive anonymous operations have their own per-operation limits (src/lib/limits.ts).
  */
 export function anonymousFloodLimit(app: FastifyInstance, services: Services): void {
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?', 1)[0];
-    if (OPERATIONS_PATHS.has(path) || carriesCredentials(request)) return;
-    const decision = await services.limits.check('anonymousRequestsPerIp', request.ip);
-    if (!decision.allowed) return tooManyRequests(request, reply, decision.retryAfterSeconds);
+  // A callback hook: requests with credentials (every signed-in call) pass without a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (carriesCredentials(request) || OPERATIONS_PATHS.has(request.url.split('?', 1)[0])) return done();
+    services.limits.check('anonymousRequestsPerIp', request.ip).then(
+      (decision) => (decision.allowed ? done() : void tooManyRequests(request, reply, decision.retryAfterSeconds)),
+      (error: Error) => done(error),
+    );
   });
 }

@@ -138,8 +138,8 @@ export class JwtService {
     return `${input}.${b64url(this.signing.sign(Buffer.from(input)))}`;
   }
 
-  /** The claims of a valid token of the given `typ`, or a JwtError saying why not. */
-  verify(token: string, typ: string): JwtClaims {
+  /** The claims of a valid token of the given `typ` (or one of them), or a JwtError saying why not. */
+  verify(token: string, typ: string | readonly string[]): JwtClaims {
     const parts = token.split('.');
     if (parts.length !== 3) throw new JwtError('malformed');
     let header: { alg?: unknown; kid?: unknown };
@@ -158,7 +158,7 @@ export class JwtService {
     const now = Math.floor(this.clock.now().getTime() / 1000);
     if (typeof payload.exp !== 'number' || payload.exp <= now) throw new JwtError('expired');
     if (payload.iss !== this.config.issuer || payload.aud !== this.config.audience) throw new JwtError('wrong issuer or audience');
-    if (payload.typ !== typ) throw new JwtError('wrong kind');
+    if (typeof typ === 'string' ? payload.typ !== typ : !typ.includes(payload.typ as string)) throw new JwtError('wrong kind');
     if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new JwtError('malformed');
     return payload as JwtClaims;
   }

@@ -49,7 +49,11 @@ export async function customerToAdminister(ctx: GqlContext, customerId: string):
 
 /** An instance the caller may read (`read`) or administer (`admin`); `Instance not found` when out of reach. */
 export async function instanceInReach(ctx: GqlContext, instanceId: string, access: 'read' | 'admin'): Promise<Instance> {
-  const instance = await Instance.query(ctx.db).findById(instanceId);
+  return assertInstanceReach(ctx, await Instance.query(ctx.db).findById(instanceId), access);
+}
+
+/** The same rule for an instance already read (or undefined when there is none). */
+export async function assertInstanceReach<T extends Pick<Instance, 'tenant_id' | 'customer_id'>>(ctx: GqlContext, instance: T | undefined, access: 'read' | 'admin'): Promise<T> {
   if (!instance) throw new DomainError('INSTANCE_NOT_FOUND');
   const { principal } = ctx;
   if (principal.kind === 'customer') {

@@ -133,25 +133,15 @@ export class AuthResolver {
   @Authorized(Role.Operator)
   @Query(() => Me, { description: 'The signed-in operator and their tenants (works before email verification).' })
   async me(@Ctx() ctx: GqlContext): Promise<Me> {
+    // The session check already read the user (one statement); the tenants are the second.
     const principal = ctx.principal as OperatorPrincipal;
-    const user: { id: string; email: string; email_verified: boolean | number; is_admin: boolean | number; created_at: string | Date } | undefined = await ctx
-      .db('users')
-      .where('id', principal.userId)
-      .first('id', 'email', 'email_verified', 'is_admin', 'created_at');
-    if (!user) throw new DomainError('INVALID_TOKEN');
-    const tenants: TenantMembership[] = await ctx
-      .db('tenants')
-      .join('tenant_members', 'tenant_members.tenant_id', 'tenants.id')
-      .where('tenant_members.user_id', user.id)
-      .orderBy('tenants.slug')
-      .select('tenants.id', 'tenants.slug', 'tenants.name', 'tenant_members.role');
     return {
-      id: user.id,
-      email: user.email,
-      emailVerified: Boolean(user.email_verified),
-      isAdmin: Boolean(user.is_admin),
-      createdAt: new Date(user.created_at),
-      tenants,
+      id: principal.userId,
+      email: principal.email,
+      emailVerified: principal.emailVerified,
+      isAdmin: principal.isAdmin,
+      createdAt: principal.createdAt,
+      tenants: await ctx.hot.memberships(principal.userId),
     };
   }
 

@@ -4,7 +4,7 @@ import type { GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import { customerToAdminister, instanceInReach } from '../access/reach';
+import { assertInstanceReach, customerToAdminister, instanceInReach } from '../access/reach';
 import type { Instance } from '../tenancy/tenancy.model';
 import { checkAccountPassword } from '../auth/credential-checks';
 import { ConfirmPinInput, PinAppliesTo, PinPolicyPatchInput, RemoveMyPinInput, SetMyPinInput, SetPinInput } from './pin.inputs';
@@ -178,8 +178,15 @@ export class PinResolver {
   @Authorized([Role.VerifiedOperator, Role.ApiKey, Role.Customer])
   @Query(() => PinPolicyType, { description: "An instance's PIN policy (defaults when never set)." })
   async pinPolicy(@Arg('instanceId', () => ID) instanceId: string, @Ctx() ctx: GqlContext): Promise<PinPolicyType> {
-    const instance = await instanceInReach(ctx, instanceId, 'read');
-    return policyOf(ctx, instance.id);
+    // Integrations poll this: the instance and its policy are one prepared statement.
+    const row = await assertInstanceReach(ctx, await ctx.hot.instancePolicy(instanceId), 'read');
+    if (row.pin_applies_to === null) return { instanceId: row.id, ...DEFAULT_POLICY };
+    return {
+      instanceId: row.id,
+      pinAppliesTo: row.pin_applies_to as PinAppliesTo,
+      pinRequiredSkills: JSON.parse(row.pin_required_skills ?? '[]') as string[],
+      pinSessionTtlMinutes: Number(row.pin_session_ttl_minutes),
+    };
   }
 
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
