@@ -133,7 +133,8 @@ export class AuthResolver {
   @Authorized(Role.Operator)
   @Query(() => Me, { description: 'The signed-in operator and their tenants (works before email verification).' })
   async me(@Ctx() ctx: GqlContext): Promise<Me> {
-    // The session check already read the user (one statement); the tenants are the second.
+    // The session check already read the user (one statement); the tenants are the second,
+    // run only when selected.
     const principal = ctx.principal as OperatorPrincipal;
     return {
       id: principal.userId,
@@ -141,7 +142,7 @@ export class AuthResolver {
       emailVerified: principal.emailVerified,
       isAdmin: principal.isAdmin,
       createdAt: principal.createdAt,
-      tenants: await ctx.hot.memberships(principal.userId),
+      tenants: () => ctx.hot.memberships(principal.userId),
     };
   }
 

@@ -59,6 +59,10 @@ export class Me extends Operator {
   @Field()
   createdAt!: Date;
 
+  /**
+   * Read only when the operation selects it: graphql-js's default resolver calls a function
+   * value (one prepared statement then), so `me { id email }` costs no tenant query.
+   */
   @Field(() => [TenantMembership])
-  tenants!: TenantMembership[];
+  tenants!: TenantMembership[] | (() => Promise<TenantMembership[]>);
 }
