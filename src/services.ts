@@ -16,6 +16,7 @@ import { SessionStore } from './lib/sessions';
 
 /** The long-lived services of one process, shared by the server, the bridge and the CLI. */
 export function createServices(config: Config, db: Db, clock: Clock, log: FastifyBaseLogger, limiter: RateLimiter = new MemoryRateLimiter(clock)): Services {
+  const hot = HotPath.open(config.database, db);
   return {
     config,
     db,
@@ -24,12 +25,12 @@ export function createServices(config: Config, db: Db, clock: Clock, log: Fastif
     outbox: new MailOutbox(clock, config.mail.defaultExpiryMs),
     mailRequests: new MailRequestQueue(clock),
     jwt: new JwtService(config.auth.jwt, clock),
-    sessions: new SessionStore(db, clock),
+    sessions: new SessionStore(db, clock, hot),
     codes: new OneTimeCodes(config.auth.codeKey, clock),
     passwords: new PasswordHasher(config.auth.argon2),
     limiter,
     limits: new Limits(limiter, config.limits),
-    hot: HotPath.open(config.database, db),
+    hot,
     pendingSignups: new PendingSignups(db, clock, config.auth.pendingSignupTtlSeconds),
   };
 }

@@ -34,6 +34,17 @@ export interface InstancePolicyRow {
   pin_required_skills: string | null;
   pin_session_ttl_minutes: number | null;
 }
+export interface RefreshTokenRow {
+  id: string;
+  session_id: string;
+  parent_id: string | null;
+  expires_at: string | Date;
+  rotated_at: string | Date | null;
+  child_sealed: string | null;
+  subject_kind: 'user' | 'customer';
+  subject_id: string;
+  revoked_at: string | Date | null;
+}
 export interface MembershipRow {
   id: string;
   slug: string;
@@ -52,6 +63,10 @@ const STATEMENTS = {
   instancePolicy: `select i.id, i.tenant_id, i.customer_id, p.pin_applies_to, p.pin_required_skills, p.pin_session_ttl_minutes
     from instances i left join pin_policies p on p.instance_id = i.id
     where i.id = $1`,
+  refreshToken: `select t.id, t.session_id, t.parent_id, t.expires_at, t.rotated_at, t.child_sealed, s.subject_kind, s.subject_id, s.revoked_at
+    from refresh_tokens t join sessions s on s.id = t.session_id
+    where t.token_hash = $1`,
+  userVerified: `select id, email_verified from users where id = $1`,
   memberships: `select t.id, t.slug, t.name, m.role
     from tenants t join tenant_members m on m.tenant_id = t.id
     where m.user_id = $1 order by t.slug`,
@@ -118,6 +133,16 @@ export class HotPath {
   /** An instance with its PIN policy columns (null without a policy of its own), or undefined. */
   async instancePolicy(instanceId: string): Promise<InstancePolicyRow | undefined> {
     return (await this.all<InstancePolicyRow>('instancePolicy', [instanceId]))[0];
+  }
+
+  /** A refresh token (by its SHA-256) with its session, or undefined. */
+  async refreshToken(tokenHash: string): Promise<RefreshTokenRow | undefined> {
+    return (await this.all<RefreshTokenRow>('refreshToken', [tokenHash]))[0];
+  }
+
+  /** Whether a user exists and has verified their address (a refreshed token carries it). */
+  async userVerified(userId: string): Promise<{ id: string; email_verified: boolean | number } | undefined> {
+    return (await this.all<{ id: string; email_verified: boolean | number }>('userVerified', [userId]))[0];
   }
 
   /** The tenants an operator belongs to, with their role, by slug. */

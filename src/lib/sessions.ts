@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { HotPath } from '../db/hot-path';
 import type { Clock } from './clock';
 import { newId } from './ids';
 import { openWith, randomToken, sealWith, sha256Hex } from './secrets';
@@ -48,6 +49,7 @@ export class SessionStore {
   constructor(
     private readonly db: Knex,
     private readonly clock: Clock,
+    private readonly hot: HotPath,
   ) {}
 
   async start(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string, ttlSeconds: number): Promise<IssuedRefresh> {
@@ -170,12 +172,10 @@ export class SessionStore {
     return row !== undefined && row.revoked_at === null;
   }
 
+  /** The presented token's row, read with a prepared statement (every refresh and logout starts here). */
   private find(presented: string): Promise<TokenRow | undefined> {
     if (presented.length === 0 || presented.length > 512) return Promise.resolve(undefined);
-    return this.db('refresh_tokens as t')
-      .join('sessions as s', 's.id', 't.session_id')
-      .where('t.token_hash', sha256Hex(presented))
-      .first('t.id', 't.session_id', 't.parent_id', 't.expires_at', 't.rotated_at', 't.child_sealed', 's.subject_kind', 's.subject_id', 's.revoked_at');
+    return this.hot.refreshToken(sha256Hex(presented));
   }
 
   /**

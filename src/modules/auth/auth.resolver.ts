@@ -120,7 +120,7 @@ export class AuthResolver {
   @Mutation(() => TokenPair, { description: 'Rotates a refresh token into a new pair (reuse of a rotated token revokes the session).' })
   async refresh(@Arg('input') input: RefreshInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
     const issued = await rotateRefreshToken(ctx, input.refreshToken, 'user');
-    const user: { id: string; email_verified: boolean | number } | undefined = await ctx.db('users').where('id', issued.subjectId).first('id', 'email_verified');
+    const user = await ctx.hot.userVerified(issued.subjectId);
     if (!user) throw new DomainError('INVALID_REFRESH_TOKEN');
     return tokenPair(ctx, { id: user.id, email_verified: Boolean(user.email_verified) }, issued);
   }
