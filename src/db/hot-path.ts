@@ -43,6 +43,7 @@ export interface RefreshTokenRow {
   child_sealed: string | null;
   subject_kind: 'user' | 'customer';
   subject_id: string;
+  /** The session's revocation. */
   revoked_at: string | Date | null;
 }
 export interface MembershipRow {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { HotPath } from '../db/hot-path';
+import type { HotPath, RefreshTokenRow } from '../db/hot-path';
 import type { Clock } from './clock';
 import { newId } from './ids';
 import { openWith, randomToken, sealWith, sha256Hex } from './secrets';
@@ -21,17 +21,8 @@ export type RotationResult =
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' }
   | { ok: false; reason: 'reused'; sessionId: string };
 
-interface TokenRow {
-  id: string;
-  session_id: string;
-  parent_id: string | null;
-  expires_at: string | Date;
-  rotated_at: string | Date | null;
-  child_sealed: string | null;
-  subject_kind: SubjectKind;
-  subject_id: string;
-  revoked_at: string | Date | null;
-}
+/** A refresh token with its session, as the hot path reads it. */
+type TokenRow = RefreshTokenRow;
 
 const iso = (date: Date) => date.toISOString();
 const time = (value: string | Date) => new Date(value).getTime();
