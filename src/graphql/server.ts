@@ -1,6 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import { ERRORS, isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
@@ -62,7 +62,9 @@ export async function createApolloServer(schema: GraphQLSchema, config: Config):
     parseOptions: protection.parseOptions,
     // main.ts owns SIGTERM/SIGINT: Fastify drains first, then onClose stops Apollo.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors, ...protection.plugins],
+    // Cache control is off: every answer is `no-store` (it carries tokens or per-caller data),
+    // and Apollo's default cache-control plugin wrapped every field resolver to compute hints.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), logUnexpectedErrors, ...protection.plugins],
   });
   await server.start();
   return server;
