@@ -51,6 +51,7 @@ export const rejectNulCharacters: MiddlewareFn = async ({ args }, next) => {
  */
 export const canonicalIdArguments: MiddlewareFn = async ({ args, info }, next) => {
   const definitions = info.parentType.getFields()[info.fieldName]?.args ?? [];
+  if (definitions.length === 0) return next();
   for (const definition of definitions) {
     const value: unknown = args[definition.name];
     if (getNamedType(definition.type) !== GraphQLID || typeof value !== 'string') continue;

@@ -102,10 +102,6 @@ export class Limits {
     private readonly rules: LimitRules,
   ) {}
 
-  rule(name: LimitName): LimitRule {
-    return this.rules[name];
-  }
-
   /** Counts one use of `name` for `subject` and says whether it was within the limit. */
   async check(name: LimitName, subject: string, rule: LimitRule = this.rules[name]): Promise<LimitDecision> {
     return this.limiter.consume(`${name}:${subject}`, rule.limit, rule.windowSeconds);

@@ -61,7 +61,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: `mutation Register($input: RegisterInput!) { register(input: $input) { ${TOKEN_PAIR} } }`,
     variables: ({ body }) => ({ input: body }),
     respond: tokensWithCookies('register', 'operator'),
-    errors: { 409: 'EMAIL_TAKEN' },
+    errors: { 409: 'EMAIL_TAKEN', 429: 'RATE_LIMITED' },
   },
   {
     method: 'POST',
@@ -130,7 +130,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: 'mutation ResetPassword($input: ResetPasswordInput!) { resetPassword(input: $input) { message } }',
     variables: ({ body }) => ({ input: body }),
     respond: (data) => ok(data.resetPassword),
-    errors: { 400: 'INVALID_RESET_TOKEN' },
+    errors: { 400: 'INVALID_RESET_TOKEN', 429: 'RATE_LIMITED' },
   },
   {
     method: 'POST',
@@ -152,7 +152,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: `mutation VerifyEmail($input: VerifyEmailInput!) { verifyEmail(input: $input) { ${TOKEN_PAIR} } }`,
     variables: ({ body }) => ({ input: body }),
     respond: tokensWithCookies('verifyEmail', 'operator'),
-    errors: { 400: 'INVALID_CODE' },
+    errors: { 400: 'INVALID_CODE', 429: 'RATE_LIMITED' },
   },
   {
     method: 'POST',
@@ -190,7 +190,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: `mutation CustomerVerify($input: CustomerCodeInput!) { customerVerify(input: $input) { ${CUSTOMER_TOKENS} } }`,
     variables: ({ body }) => ({ input: body }),
     respond: tokensWithCookies('customerVerify', 'portal'),
-    errors: { 400: 'INVALID_CODE' },
+    errors: { 400: 'INVALID_CODE', 429: 'RATE_LIMITED' },
   },
   {
     method: 'POST',
@@ -202,7 +202,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: `mutation CustomerToken($input: CustomerCodeInput!) { customerVerify(input: $input) { ${CUSTOMER_TOKENS} } }`,
     variables: ({ body }) => ({ input: body }),
     respond: (data) => ok(data.customerVerify),
-    errors: { 400: 'INVALID_CODE' },
+    errors: { 400: 'INVALID_CODE', 429: 'RATE_LIMITED' },
   },
   {
     method: 'POST',
@@ -236,7 +236,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: 'mutation Signup($input: SignupInput!) { signup(input: $input) { customer_id: customerId message site_url: siteUrl } }',
     variables: ({ body }) => ({ input: body }),
     respond: (data) => ok(data.signup),
-    errors: { 400: 'UNKNOWN_PLAN', 404: 'TENANT_NOT_FOUND', 409: 'CUSTOMER_EXISTS', 503: 'NO_CAPACITY' },
+    errors: { 400: 'UNKNOWN_PLAN', 404: 'TENANT_NOT_FOUND', 409: 'CUSTOMER_EXISTS', 429: 'RATE_LIMITED', 503: 'NO_CAPACITY' },
   },
   {
     method: 'GET',
@@ -263,7 +263,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: `mutation SignupVerify($input: CustomerCodeInput!) { signupVerify(input: $input) { ${CUSTOMER_TOKENS} } }`,
     variables: ({ body }) => ({ input: body }),
     respond: tokensWithCookies('signupVerify', 'portal'),
-    errors: { 400: 'INVALID_CODE' },
+    errors: { 400: 'INVALID_CODE', 429: 'RATE_LIMITED' },
   },
   // --- PIN confirmation -------------------------------------------------------------------------
   {
@@ -275,7 +275,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: `query CustomerPin($id: ID!) { customerPin(customerId: $id) { ${PIN_STATUS} } }`,
     variables: ({ path }) => ({ id: path.customer_id }),
     respond: pinStatus('customerPin'),
-    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'CUSTOMER_NOT_FOUND' },
+    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'CUSTOMER_NOT_FOUND', 429: 'RATE_LIMITED' },
   },
   {
     method: 'POST',
@@ -287,7 +287,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: `mutation SetCustomerPin($id: ID!, $input: SetPinInput!) { setCustomerPin(customerId: $id, input: $input) { ${PIN_STATUS} } }`,
     variables: ({ path, body }) => ({ id: path.customer_id, input: body }),
     respond: pinStatus('setCustomerPin'),
-    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'CUSTOMER_NOT_FOUND' },
+    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'CUSTOMER_NOT_FOUND', 429: 'RATE_LIMITED' },
   },
   {
     method: 'DELETE',
@@ -298,7 +298,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: 'mutation RemoveCustomerPin($id: ID!) { removeCustomerPin(customerId: $id) }',
     variables: ({ path }) => ({ id: path.customer_id }),
     respond: () => ({ status: 204 }),
-    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'PIN_NOT_SET' },
+    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'PIN_NOT_SET', 429: 'RATE_LIMITED' },
   },
   {
     method: 'GET',
@@ -309,7 +309,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: `query PinPolicy($id: ID!) { pinPolicy(instanceId: $id) { ${PIN_POLICY} } }`,
     variables: ({ path }) => ({ id: path.instance_id }),
     respond: (data) => ok(data.pinPolicy),
-    errors: { 401: 'NOT_AUTHENTICATED', 404: 'INSTANCE_NOT_FOUND' },
+    errors: { 401: 'NOT_AUTHENTICATED', 404: 'INSTANCE_NOT_FOUND', 429: 'RATE_LIMITED' },
   },
   {
     method: 'PATCH',
@@ -321,7 +321,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     operation: `mutation UpdatePinPolicy($id: ID!, $input: PinPolicyPatchInput!) { updatePinPolicy(instanceId: $id, input: $input) { ${PIN_POLICY} } }`,
     variables: ({ path, body }) => ({ id: path.instance_id, input: body }),
     respond: (data) => ok(data.updatePinPolicy),
-    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'INSTANCE_NOT_FOUND' },
+    errors: { 401: 'NOT_AUTHENTICATED', 403: 'FORBIDDEN', 404: 'INSTANCE_NOT_FOUND', 429: 'RATE_LIMITED' },
   },
   {
     method: 'GET',
