@@ -118,7 +118,9 @@ async function hotPath(pg: boolean): Promise<void> {
       return { env: { ...schema.env, REDIS_URL: REDIS_URL, REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}:` }, drop: schema.drop };
     }]);
   }
-  for (const [name, make] of configs) {
+  // BENCH_HOT_CONFIGS="SQLite,PostgreSQL + Redis" measures only those (while developing).
+  const wanted = process.env.BENCH_HOT_CONFIGS?.split(',').map((name) => name.trim());
+  for (const [name, make] of configs.filter(([name]) => !wanted || wanted.includes(name))) {
     const { env, drop } = await make();
     const server = await startServer({ ...DEFAULT_LIMITS_ENV, METRICS_ENABLED: 'true', ...env });
     const reference = await startReference(env);

@@ -10,6 +10,7 @@ import * as apiKeyBudgets from './20261202000300_api_key_budgets';
 import * as pendingSignups from './20261202000400_pending_signups';
 import * as mailRequests from './20261202000500_mail_requests';
 import * as mailOutboxExpiry from './20261202000600_mail_outbox_expiry';
+import * as authChangeNotify from './20261202000700_auth_change_notify';
 
 /**
  * The migrations in the order they apply. Listed explicitly (rather than read from the
@@ -28,6 +29,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202000400_pending_signups', pendingSignups],
   ['20261202000500_mail_requests', mailRequests],
   ['20261202000600_mail_outbox_expiry', mailOutboxExpiry],
+  ['20261202000700_auth_change_notify', authChangeNotify],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {

@@ -16,7 +16,7 @@ import { SessionStore } from './lib/sessions';
 
 /** The long-lived services of one process, shared by the server, the bridge and the CLI. */
 export function createServices(config: Config, db: Db, clock: Clock, log: FastifyBaseLogger, limiter: RateLimiter = new MemoryRateLimiter(clock)): Services {
-  const hot = HotPath.open(config.database, db);
+  const hot = HotPath.open(config.database, db, log);
   return {
     config,
     db,

@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Knex } from 'knex';
+import { Client } from 'pg';
 import type { DatabaseConfig } from '../config';
+import { AUTH_CHANNEL } from '../../migrations/20261202000700_auth_change_notify';
 
 /**
  * The queries every authenticated request runs, as prepared statements (issue 14): one
@@ -8,6 +11,14 @@ import type { DatabaseConfig } from '../config';
  * on every call. SQLite reads through a read-only connection of their own (WAL: they see every
  * committed write, and never queue behind the writer's pool); PostgreSQL runs named
  * statements on the pool's connections (each connection prepares a name once).
+ *
+ * What a session check reads is also kept in memory (`AuthCache`), and used only while the
+ * database provably has not changed it: on SQLite the read connection's `PRAGMA data_version`
+ * (it moves with every commit of any connection, this process's writer, another gateway
+ * process or the CLI); on PostgreSQL a `LISTEN` on the channel the tables' triggers notify
+ * (migration 20261202000700) - while that listener is not connected nothing is served from
+ * memory. Mutations of this process also empty it when they finish, so a logout's own answer
+ * is never followed by a stale read here.
  */
 export interface SessionUserRow {
   id: string;
@@ -74,69 +85,246 @@ const STATEMENTS = {
 } as const;
 type StatementName = keyof typeof STATEMENTS;
 
+/**
+ * Answers of the hot statements, by statement and arguments, valid until `clear()`. Only rows
+ * that were found (and lists) are kept: an unknown token or a revoked session is read again
+ * every time, so guesses cannot fill the memory,
+ * at most `max` of them (the oldest go first). A load that was overtaken by a `clear()` is
+ * not stored: the generation it started in is gone.
+ */
+export class AuthCache {
+  private readonly entries = new Map<string, unknown>();
+  private generation = 0;
+
+  constructor(private readonly max = 10_000) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.generation += 1;
+    this.entries.clear();
+  }
+
+  async through<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) return hit as T;
+    const generation = this.generation;
+    const value = await load();
+    if (generation === this.generation && value !== undefined) {
+      if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
+      this.entries.set(key, Object.freeze(value));
+    }
+    return value;
+  }
+}
+
+/** Says whether the cache may answer now, having emptied it if the database changed. */
+type Freshness = () => boolean;
+
+/**
+ * PostgreSQL's change feed: one connection that LISTENs for the triggers' notifications and
+ * empties the cache on each one for this schema. Until it is listening (start, or after its
+ * connection dropped: it reconnects with backoff) `fresh` is false and nothing is cached.
+ */
+class PostgresChangeListener {
+  private client: Client | undefined;
+  private listening = false;
+  private stopped = false;
+  private retryMs = 250;
+  private schema: string | undefined;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly db: Knex,
+    private readonly cache: AuthCache,
+    private readonly log?: FastifyBaseLogger,
+  ) {}
+
+  readonly fresh: Freshness = () => {
+    if (!this.listening && !this.client && !this.stopped) void this.connect();
+    return this.listening;
+  };
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.connectionString });
+    this.client = client;
+    const lost = (error?: Error) => {
+      if (this.client !== client) return;
+      this.listening = false;
+      this.client = undefined;
+      this.cache.clear();
+      client.end().catch(() => undefined);
+      if (this.stopped) return;
+      if (error) this.log?.error({ err: error }, 'auth change listener lost its connection; serving without the cache');
+      setTimeout(() => void this.connect(), this.retryMs).unref();
+      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    client.on('notification', (message) => {
+      if (message.payload === this.schema) this.cache.clear();
+    });
+    try {
+      this.schema ??= String((await this.db.raw('select current_schema() as schema')).rows[0].schema);
+      await client.connect();
+      await client.query(`listen ${AUTH_CHANNEL}`);
+      if (this.client !== client) return;
+      this.cache.clear();
+      this.listening = true;
+      this.retryMs = 250;
+    } catch (error) {
+      lost(error as Error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.listening = false;
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
+
+/** SQL that cannot change anything; every other statement this process runs empties the cache. */
+const READ_ONLY_SQL = /^\s*(select|pragma\s+\w+\s*$)/i;
+
 export class HotPath {
   private constructor(
     private readonly all: <T>(name: StatementName, values: string[]) => Promise<T[]>,
-    readonly close: () => Promise<void>,
-  ) {}
+    private readonly fresh: Freshness,
+    private readonly cache: AuthCache,
+    private readonly closeSource: () => Promise<void>,
+    private readonly forgetLook: () => void = () => undefined,
+    private readonly db?: Knex,
+  ) {
+    // This process's own writes (through knex, whoever runs them) are seen at once: on SQLite
+    // a statement runs synchronously right after its `query` event; on PostgreSQL a write's
+    // `query-response` comes after it ran, and `COMMIT` is announced before it runs (the
+    // triggers' notification follows it, and a mutation's end empties the cache again).
+    db?.on('query', this.onQuery);
+    db?.on('query-response', this.onQueryResponse);
+  }
 
-  static open(config: DatabaseConfig, db: Knex): HotPath {
+  private readonly onQuery = (query: { sql?: string }) => {
+    if (typeof query.sql === 'string' && !READ_ONLY_SQL.test(query.sql)) this.invalidate();
+  };
+
+  private readonly onQueryResponse = (_response: unknown, query: { sql?: string }) => this.onQuery(query);
+
+  async close(): Promise<void> {
+    this.db?.off('query', this.onQuery);
+    this.db?.off('query-response', this.onQueryResponse);
+    await this.closeSource();
+  }
+
+  static open(config: DatabaseConfig, db: Knex, log?: FastifyBaseLogger): HotPath {
+    const cache = new AuthCache();
     if (config.client === 'sqlite' && config.connection !== ':memory:') {
       // Opened on first use: the file exists by then (the server migrates before serving).
       let connection: Database.Database | undefined;
       let prepared: Map<string, Database.Statement> | undefined;
+      let dataVersion: Database.Statement | undefined;
+      let seenVersion: unknown;
       const statements = () => {
         if (prepared) return prepared;
         connection = new Database(config.connection, { readonly: true, fileMustExist: true });
         connection.pragma('busy_timeout = 5000');
         const open = connection;
         prepared = new Map(Object.entries(STATEMENTS).map(([name, sql]) => [name, open.prepare(sql.replace(/\$\d/g, '?'))]));
+        dataVersion = open.prepare('pragma data_version').pluck();
         return prepared;
+      };
+      // One look at data_version per turn of the event loop serves every request of that turn
+      // (it costs a read transaction, as much as the statement it saves): an answer is then at
+      // most one turn old, as any read that started in that turn would be.
+      let looked = false;
+      const forget = () => {
+        looked = false;
+      };
+      const fresh = () => {
+        if (looked) return true;
+        statements();
+        const version = dataVersion!.get();
+        if (version !== seenVersion) {
+          seenVersion = version;
+          cache.clear();
+        }
+        looked = true;
+        setImmediate(forget);
+        return true;
       };
       return new HotPath(
         async <T>(name: StatementName, values: string[]) => statements().get(name)!.all(...values) as T[],
+        fresh,
+        cache,
         async () => {
           connection?.close();
           connection = undefined;
           prepared = undefined;
         },
+        forget,
+        db,
       );
     }
     if (config.client === 'sqlite') {
-      // An in-memory database has one connection: the queries go through knex's.
-      return new HotPath(async <T>(name: StatementName, values: string[]) => (await db.raw(STATEMENTS[name].replace(/\$\d/g, '?'), values)) as T[], async () => undefined);
+      // An in-memory database has one connection: the queries go through knex's, and with no
+      // reader of its own there is no change feed, so nothing is cached.
+      return new HotPath(async <T>(name: StatementName, values: string[]) => (await db.raw(STATEMENTS[name].replace(/\$\d/g, '?'), values)) as T[], () => false, cache, async () => undefined);
     }
-    return new HotPath(async <T>(name: StatementName, values: string[]) => {
-      const connection = await db.client.acquireConnection();
-      try {
-        return (await connection.query({ name: `hot_${name}`, text: STATEMENTS[name], values })).rows as T[];
-      } finally {
-        await db.client.releaseConnection(connection);
-      }
-    }, async () => undefined);
+    const listener = new PostgresChangeListener(config.connection, db, cache, log);
+    return new HotPath(
+      async <T>(name: StatementName, values: string[]) => {
+        const connection = await db.client.acquireConnection();
+        try {
+          return (await connection.query({ name: `hot_${name}`, text: STATEMENTS[name], values })).rows as T[];
+        } finally {
+          await db.client.releaseConnection(connection);
+        }
+      },
+      listener.fresh,
+      cache,
+      () => listener.close(),
+      undefined,
+      db,
+    );
+  }
+
+  /** Empties this process's cache (it wrote, or a mutation finished: its own writes must be read back). */
+  invalidate(): void {
+    this.cache.clear();
+    this.forgetLook();
+  }
+
+  /** The first row of a statement, from memory while the database has not changed. */
+  private async one<T>(name: StatementName, values: string[]): Promise<T | undefined> {
+    if (!this.fresh()) return (await this.all<T>(name, values))[0];
+    return this.cache.through(`${name}:${values.join(':')}`, async () => (await this.all<T>(name, values))[0]);
   }
 
   /** The user of a live operator session, or undefined (revoked, unknown, or another kind). */
-  async operatorSession(userId: string, sessionId: string): Promise<SessionUserRow | undefined> {
-    return (await this.all<SessionUserRow>('operatorSession', [userId, sessionId]))[0];
+  operatorSession(userId: string, sessionId: string): Promise<SessionUserRow | undefined> {
+    return this.one<SessionUserRow>('operatorSession', [userId, sessionId]);
   }
 
   /** The active customer of a live customer session in that tenant, or undefined. */
-  async customerSession(customerId: string, tenantId: string, sessionId: string): Promise<CustomerSessionRow | undefined> {
-    return (await this.all<CustomerSessionRow>('customerSession', [customerId, tenantId, sessionId]))[0];
+  customerSession(customerId: string, tenantId: string, sessionId: string): Promise<CustomerSessionRow | undefined> {
+    return this.one<CustomerSessionRow>('customerSession', [customerId, tenantId, sessionId]);
   }
 
   /** The unrevoked API key with this SHA-256, or undefined. */
-  async apiKey(keyHash: string): Promise<ApiKeyRow | undefined> {
-    return (await this.all<ApiKeyRow>('apiKey', [keyHash]))[0];
+  apiKey(keyHash: string): Promise<ApiKeyRow | undefined> {
+    return this.one<ApiKeyRow>('apiKey', [keyHash]);
   }
 
   /** An instance with its PIN policy columns (null without a policy of its own), or undefined. */
-  async instancePolicy(instanceId: string): Promise<InstancePolicyRow | undefined> {
-    return (await this.all<InstancePolicyRow>('instancePolicy', [instanceId]))[0];
+  instancePolicy(instanceId: string): Promise<InstancePolicyRow | undefined> {
+    return this.one<InstancePolicyRow>('instancePolicy', [instanceId]);
   }
 
-  /** A refresh token (by its SHA-256) with its session, or undefined. */
+  /** A refresh token (by its SHA-256) with its session, or undefined. Never cached: it rotates. */
   async refreshToken(tokenHash: string): Promise<RefreshTokenRow | undefined> {
     return (await this.all<RefreshTokenRow>('refreshToken', [tokenHash]))[0];
   }
@@ -147,7 +335,8 @@ export class HotPath {
   }
 
   /** The tenants an operator belongs to, with their role, by slug. */
-  memberships(userId: string): Promise<MembershipRow[]> {
-    return this.all<MembershipRow>('memberships', [userId]);
+  async memberships(userId: string): Promise<readonly MembershipRow[]> {
+    if (!this.fresh()) return this.all<MembershipRow>('memberships', [userId]);
+    return this.cache.through(`memberships:${userId}`, () => this.all<MembershipRow>('memberships', [userId]));
   }
 }

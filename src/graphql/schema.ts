@@ -1,9 +1,9 @@
-import { getNamedType, GraphQLID, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchemaSync, type MiddlewareFn, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
+import { defaultFieldResolver, getNamedType, GraphQLID, isObjectType, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchemaSync, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
 import { DomainError } from '../lib/errors';
 import { parseUuid } from '../rest/uuid';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
-import { AuthResolver } from '../modules/auth/auth.resolver';
+import { AuthResolver, MeResolver } from '../modules/auth/auth.resolver';
 import { CustomerAdminResolver } from '../modules/customers/customer-admin.resolver';
 import { CustomerAuthResolver } from '../modules/customers/customer-auth.resolver';
 import { MailResolver } from '../modules/mail/mail.resolver';
@@ -12,9 +12,10 @@ import { MembersResolver } from '../modules/tenancy/members.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
 import { inputModelFor, isInputClass, validateInputObject } from '../validation/input-model';
 import { inputValidationError, Issue } from '../validation/issues';
-import { authChecker } from './auth-checker';
+import { authChecker, authorize, rolesOfRootField } from './auth-checker';
+import type { GqlContext } from './context';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, CustomerAuthResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules, so
@@ -33,45 +34,78 @@ function containsNul(value: unknown): boolean {
   return false;
 }
 
-/**
- * No identifier, name, address or secret of ours can contain U+0000, and PostgreSQL text
- * cannot hold it at all: such input is refused up front, the same on both engines (400).
- */
-export const rejectNulCharacters: MiddlewareFn = async ({ args }, next) => {
-  if (containsNul(args)) throw new DomainError('NUL_CHARACTER');
-  return next();
-};
+/** Why these arguments are refused, or undefined; canonicalises the `ID` arguments in place. */
+function refuseArguments(args: Record<string, unknown>, ids: readonly string[]): Error | undefined {
+  if (containsNul(args)) return new DomainError('NUL_CHARACTER');
+  for (const name of ids) {
+    const value = args[name];
+    if (typeof value !== 'string') continue;
+    const parsed = parseUuid(value);
+    if (!parsed.ok) return inputValidationError([Issue.uuidParsing([name], value, parsed.error)]);
+    args[name] = parsed.value;
+  }
+  return undefined;
+}
 
 /**
- * Every `ID` argument is one of our UUIDs. It is checked here, once for every operation and
- * the same on both engines (PostgreSQL would otherwise fail on a malformed uuid where SQLite
- * finds nothing), with the REST bridge's parser: a malformed id is `BAD_USER_INPUT`
- * (`uuid_parsing`, `loc` = the argument's name), a well-formed one reaches the resolver in its
- * canonical lower-case hyphenated form.
+ * The checks every argument passes before any resolver sees it, in one place:
+ *
+ * - No identifier, name, address or secret of ours can contain U+0000, and PostgreSQL text
+ *   cannot hold it at all: such input is refused up front, the same on both engines (400).
+ * - Every `ID` argument is one of our UUIDs. It is checked once for every operation and the
+ *   same on both engines (PostgreSQL would otherwise fail on a malformed uuid where SQLite
+ *   finds nothing), with the REST bridge's parser: a malformed id is `BAD_USER_INPUT`
+ *   (`uuid_parsing`, `loc` = the argument's name), a well-formed one reaches the resolver in
+ *   its canonical lower-case hyphenated form.
+ *
+ * They wrap, at start, only the fields that take arguments, synchronously (issue 14): as
+ * type-graphql global middlewares they ran as a chain of promises around every field of every
+ * answer, `id` and `email` included.
  */
-export const canonicalIdArguments: MiddlewareFn = async ({ args, info }, next) => {
-  const definitions = info.parentType.getFields()[info.fieldName]?.args ?? [];
-  if (definitions.length === 0) return next();
-  for (const definition of definitions) {
-    const value: unknown = args[definition.name];
-    if (getNamedType(definition.type) !== GraphQLID || typeof value !== 'string') continue;
-    const parsed = parseUuid(value);
-    if (!parsed.ok) throw inputValidationError([Issue.uuidParsing([definition.name], value, parsed.error)]);
-    args[definition.name] = parsed.value;
+export function guardArguments(schema: GraphQLSchema): GraphQLSchema {
+  const roots = new Set([schema.getQueryType(), schema.getMutationType()]);
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (field.args.length === 0) continue;
+      const ids = field.args.filter((arg) => getNamedType(arg.type) === GraphQLID).map((arg) => arg.name);
+      const resolve = field.resolve ?? defaultFieldResolver;
+      const roles = roots.has(type) ? rolesOfRootField(field.name) : undefined;
+      field.resolve = (source, args: Record<string, unknown>, context: GqlContext, info) => {
+        const refusal = refuseArguments(args, ids);
+        if (refusal === undefined) return resolve(source, args, context, info);
+        // Who is calling is judged first, as for any other input: 401/403 win over a bad argument.
+        return roles ? authorize(context, roles).then(() => Promise.reject(refusal)) : Promise.reject(refusal);
+      };
+    }
   }
-  return next();
-};
+  return schema;
+}
+
+/**
+ * A mutation that finished has committed its writes: this process forgets what it cached of
+ * sessions, keys and memberships before the answer leaves (src/db/hot-path.ts), so a caller
+ * never reads its own revocation back stale. Other processes learn it from the database.
+ */
+export function forgetCachedAuthAfterMutations(schema: GraphQLSchema): GraphQLSchema {
+  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = async (source, args, context: GqlContext, info) => {
+      try {
+        return await resolve(source, args, context, info);
+      } finally {
+        context.hot.invalidate();
+      }
+    };
+  }
+  return schema;
+}
 
 let cached: GraphQLSchema | undefined;
 
 /** The gateway's schema, built once per process (type-graphql metadata is global anyway). */
 export function buildGatewaySchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({
-    resolvers,
-    authChecker,
-    validateFn: gatewayValidateFn,
-    globalMiddlewares: [rejectNulCharacters, canonicalIdArguments],
-  });
+  cached ??= forgetCachedAuthAfterMutations(guardArguments(buildSchemaSync({ resolvers, authChecker, validateFn: gatewayValidateFn })));
   return cached;
 }
 

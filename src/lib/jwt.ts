@@ -106,9 +106,14 @@ function asymmetricKey(privatePem: string, alg: JwtAlgorithm): SigningKey {
   };
 }
 
+/** Tokens whose signature was checked, kept in memory (the oldest go first). */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 export class JwtService {
   private readonly signing: SigningKey;
   private readonly keys = new Map<string, VerificationKey>();
+  /** Token → its claims, for tokens whose time-independent checks passed. */
+  private readonly verified = new Map<string, JwtClaims>();
 
   constructor(
     private readonly config: JwtKeyConfig,
@@ -140,6 +145,23 @@ export class JwtService {
 
   /** The claims of a valid token of the given `typ` (or one of them), or a JwtError saying why not. */
   verify(token: string, typ: string | readonly string[]): JwtClaims {
+    // What does not depend on time (format, key, signature, issuer, audience) is decided once
+    // per token: a session's token is checked on every request it makes.
+    let claims = this.verified.get(token);
+    if (claims === undefined) {
+      claims = this.verifySignature(token);
+      if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, claims);
+    }
+    if (claims.exp <= Math.floor(this.clock.now().getTime() / 1000)) {
+      this.verified.delete(token);
+      throw new JwtError('expired');
+    }
+    if (typeof typ === 'string' ? claims.typ !== typ : !typ.includes(claims.typ)) throw new JwtError('wrong kind');
+    return claims;
+  }
+
+  private verifySignature(token: string): JwtClaims {
     const parts = token.split('.');
     if (parts.length !== 3) throw new JwtError('malformed');
     let header: { alg?: unknown; kid?: unknown };
@@ -155,12 +177,10 @@ export class JwtService {
     const key = typeof header.kid === 'string' ? this.keys.get(header.kid) : undefined;
     if (!key || header.alg !== key.alg) throw new JwtError('unknown key');
     if (!key.verify(Buffer.from(`${parts[0]}.${parts[1]}`), signature)) throw new JwtError('bad signature');
-    const now = Math.floor(this.clock.now().getTime() / 1000);
-    if (typeof payload.exp !== 'number' || payload.exp <= now) throw new JwtError('expired');
+    if (typeof payload.exp !== 'number') throw new JwtError('expired');
     if (payload.iss !== this.config.issuer || payload.aud !== this.config.audience) throw new JwtError('wrong issuer or audience');
-    if (typeof typ === 'string' ? payload.typ !== typ : !typ.includes(payload.typ as string)) throw new JwtError('wrong kind');
-    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new JwtError('malformed');
-    return payload as JwtClaims;
+    if (typeof payload.typ !== 'string' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new JwtError('malformed');
+    return Object.freeze(payload) as JwtClaims;
   }
 
   /** The public keys, for `/.well-known/jwks.json` (empty with HS256: a secret is never published). */

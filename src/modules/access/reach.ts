@@ -36,7 +36,7 @@ export async function tenantRole(ctx: GqlContext, tenantId: string): Promise<Ten
 
 /**
  * A customer the caller administers; `Customer not found` when out of reach. Ids arrive
- * canonical (the schema's `canonicalIdArguments` checks every `ID` argument).
+ * canonical (the schema's `guardArguments` checks every `ID` argument).
  */
 export async function customerToAdminister(ctx: GqlContext, customerId: string): Promise<Customer> {
   const customer = await Customer.query(ctx.db).findById(customerId);

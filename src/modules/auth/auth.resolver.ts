@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role, type OperatorPrincipal } from '../../graphql/auth-checker';
 import { ACCESS_TOKEN_TYPE } from '../../graphql/authenticate';
 import type { GqlContext } from '../../graphql/context';
@@ -134,7 +134,7 @@ export class AuthResolver {
   @Query(() => Me, { description: 'The signed-in operator and their tenants (works before email verification).' })
   async me(@Ctx() ctx: GqlContext): Promise<Me> {
     // The session check already read the user (one statement); the tenants are the second,
-    // run only when selected.
+    // run only when selected (MeResolver below).
     const principal = ctx.principal as OperatorPrincipal;
     return {
       id: principal.userId,
@@ -142,7 +142,6 @@ export class AuthResolver {
       emailVerified: principal.emailVerified,
       isAdmin: principal.isAdmin,
       createdAt: principal.createdAt,
-      tenants: () => ctx.hot.memberships(principal.userId),
     };
   }
 
@@ -199,5 +198,13 @@ export class AuthResolver {
   async createAdmin(@Arg('input') input: RegisterInput, @Ctx() ctx: GqlContext): Promise<Operator> {
     const user = await createUser(ctx, input.email, input.password, { verified: true, admin: true });
     return { id: user.id, email: user.email, emailVerified: user.email_verified, isAdmin: user.is_admin };
+  }
+}
+
+@Resolver(() => Me)
+export class MeResolver {
+  @FieldResolver(() => [TenantMembership])
+  tenants(@Root() me: Me, @Ctx() ctx: GqlContext): Promise<readonly TenantMembership[]> {
+    return ctx.hot.memberships(me.id);
   }
 }
