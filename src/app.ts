@@ -81,6 +81,8 @@ function trustProxyOption(trustProxy: Config['trustProxy']): string | ((address:
   return trustProxy ?? false;
 }
 
+const ANONYMOUS = Object.freeze({ kind: 'anonymous' as const });
+
 const SWEEP_BATCH = 100;
 const SWEEP_INTERVAL_MS = 5 * 60_000;
 
@@ -161,14 +163,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const signupSweeper = new BackgroundLoop('pending-signup sweeper', () => services.pendingSignups.releaseExpired(SWEEP_BATCH), SWEEP_BATCH, SWEEP_INTERVAL_MS, app.log);
   app.decorate('signupSweeper', signupSweeper);
 
-  const contextFor = (request: FastifyRequest): GqlContext => ({
-    ...services,
-    log: request.log,
-    requestId: request.id,
-    ip: request.ip,
-    credentials: readCredentials(request.headers, parseCookieHeader(request.headers.cookie)),
-    principal: { kind: 'anonymous' },
-  });
+  // A request's context inherits the services (no copy of them per request) and adds its own.
+  const contextFor = (request: FastifyRequest): GqlContext => {
+    const context: GqlContext = Object.create(services);
+    context.log = request.log;
+    context.requestId = request.id;
+    context.ip = request.ip;
+    context.credentials = readCredentials(request.headers, parseCookieHeader(request.headers.cookie));
+    context.principal = ANONYMOUS;
+    return context;
+  };
 
   responseHeaders(app, services);
   anonymousFloodLimit(app, services);

@@ -23,6 +23,21 @@ export type OperatorPrincipal = Extract<Principal, { kind: 'operator' }>;
 export type CustomerPrincipal = Extract<Principal, { kind: 'customer' }>;
 export type ApiKeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
 
+const kindsByRoles = new WeakMap<readonly string[], readonly CallerKind[]>();
+
+/** The kinds of caller some roles accept (worked out once per declared role list). */
+function callerKinds(roles: readonly string[]): readonly CallerKind[] {
+  let kinds = kindsByRoles.get(roles);
+  if (!kinds) {
+    const accepted: CallerKind[] = [];
+    if (roles.some((role) => OPERATOR_ROLES.includes(role))) accepted.push('operator');
+    if (roles.includes(Role.Customer)) accepted.push('customer');
+    if (roles.includes(Role.ApiKey)) accepted.push('apiKey');
+    kindsByRoles.set(roles, (kinds = Object.freeze(accepted)));
+  }
+  return kinds;
+}
+
 /**
  * The one place that decides who may run an `@Authorized` operation, used by type-graphql
  * for `/graphql` and by the REST bridge before it validates a body (a 401 wins over a 422).
@@ -30,11 +45,7 @@ export type ApiKeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
  * 403 `Email not verified`. Missing role: 403 `Not enough permissions`.
  */
 export async function authorize(ctx: GqlContext, roles: readonly string[]): Promise<Principal> {
-  const kinds: CallerKind[] = [];
-  if (roles.some((role) => OPERATOR_ROLES.includes(role))) kinds.push('operator');
-  if (roles.includes(Role.Customer)) kinds.push('customer');
-  if (roles.includes(Role.ApiKey)) kinds.push('apiKey');
-  const principal = await authenticate(ctx, kinds);
+  const principal = await authenticate(ctx, callerKinds(roles));
   switch (principal.kind) {
     case 'system':
     case 'customer':

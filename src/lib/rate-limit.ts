@@ -26,6 +26,38 @@ export interface RateLimiter {
 }
 
 /**
+ * Limits above this many hits per window are kept as a sliding-window counter instead of a
+ * log of every hit: two counts per key (this fixed window and the previous one), the
+ * previous weighted by how much of it still overlaps the sliding window (Cloudflare's
+ * approximation; exact within the first window, within a fraction of a percent after). A
+ * budget of a million calls a minute must not cost a million stored hits, in memory or in
+ * Redis. Small limits (login failures, codes, signups) stay exact logs.
+ */
+export const COUNTER_ABOVE = 1000;
+
+export interface WindowCounts {
+  /** Index of the current fixed window (`floor(now / window)`). */
+  window: number;
+  current: number;
+  previous: number;
+}
+
+/**
+ * Decides a sliding-window counter: allowed while the estimate is under the limit, else the
+ * seconds until it will be (at least 1).
+ */
+export function decideCounter({ window, current, previous }: WindowCounts, limit: number, windowMs: number, now: number): LimitDecision {
+  const elapsed = now - window * windowMs;
+  const estimate = (previous * (windowMs - elapsed)) / windowMs + current;
+  if (estimate < limit) return { allowed: true, retryAfterSeconds: 0 };
+  // When the estimate falls under the limit: while this window lasts the previous count fades;
+  // after it ends, this window's count fades in turn.
+  const fadeNow = previous > 0 ? windowMs * (1 - (limit - current) / previous) - elapsed : Infinity;
+  const wait = current < limit && fadeNow >= 0 && fadeNow <= windowMs - elapsed ? fadeNow : windowMs - elapsed + windowMs * (1 - limit / current);
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
+}
+
+/**
  * Sliding log of hit times per key. Hits arrive in time order, so expired ones are dropped
  * from the front: every check is O(1) amortised, whatever the limit (a per-IP limit of
  * thousands of requests a minute must not cost a scan of thousands of entries per request).
@@ -66,13 +98,25 @@ class HitLog {
   }
 }
 
+/** A counter's hit names the fixed window it was counted in (to be given back to it). */
+export const COUNTER_HIT = 'w:';
+
 export class MemoryRateLimiter implements RateLimiter {
   private readonly logs = new Map<string, HitLog>();
+  private readonly counters = new Map<string, WindowCounts & { touched: number }>();
   private lastSweep = 0;
 
   constructor(private readonly clock: Clock) {}
 
   async consume(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
+    if (limit > COUNTER_ABOVE) {
+      const now = this.clock.now().getTime();
+      const counts = this.counts(key, windowSeconds * 1000, now);
+      const decision = decideCounter(counts, limit, windowSeconds * 1000, now);
+      if (!decision.allowed) return decision;
+      counts.current += 1;
+      return { ...decision, hit: `${COUNTER_HIT}${counts.window}` };
+    }
     const log = this.live(key, windowSeconds);
     const decision = this.decide(log, limit, windowSeconds);
     if (!decision.allowed) return decision;
@@ -82,15 +126,42 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async refund(key: string, hit: string): Promise<void> {
+    if (hit.startsWith(COUNTER_HIT)) {
+      const counts = this.counters.get(key);
+      const window = Number(hit.slice(COUNTER_HIT.length));
+      if (counts?.window === window && counts.current > 0) counts.current -= 1;
+      else if (counts?.window === window + 1 && counts.previous > 0) counts.previous -= 1;
+      return;
+    }
     this.logs.get(key)?.remove(Number(hit));
   }
 
   async peek(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
+    if (limit > COUNTER_ABOVE) {
+      const now = this.clock.now().getTime();
+      return decideCounter(this.counts(key, windowSeconds * 1000, now), limit, windowSeconds * 1000, now);
+    }
     return this.decide(this.live(key, windowSeconds), limit, windowSeconds);
   }
 
   async reset(key: string): Promise<void> {
     this.logs.delete(key);
+    this.counters.delete(key);
+  }
+
+  /** The key's counts, moved on to the window `now` falls in. */
+  private counts(key: string, windowMs: number, now: number): WindowCounts {
+    this.sweep(now);
+    const window = Math.floor(now / windowMs);
+    let counts = this.counters.get(key);
+    if (!counts) this.counters.set(key, (counts = { window, current: 0, previous: 0, touched: now }));
+    counts.touched = now;
+    if (counts.window !== window) {
+      counts.previous = counts.window === window - 1 ? counts.current : 0;
+      counts.current = 0;
+      counts.window = window;
+    }
+    return counts;
   }
 
   private decide(log: HitLog, limit: number, windowSeconds: number): LimitDecision {
@@ -116,5 +187,6 @@ export class MemoryRateLimiter implements RateLimiter {
       const newest = log.newest;
       if (newest === undefined || newest < now - 86_400_000) this.logs.delete(key);
     }
+    for (const [key, counts] of this.counters) if (counts.touched < now - 86_400_000) this.counters.delete(key);
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import Redis from 'ioredis';
 import type { Clock } from './clock';
-import { MemoryRateLimiter, type LimitDecision, type RateLimiter } from './rate-limit';
+import { COUNTER_ABOVE, COUNTER_HIT, decideCounter, MemoryRateLimiter, type LimitDecision, type RateLimiter } from './rate-limit';
 
 /**
  * A sliding-window log per key in a Redis sorted set, updated by one Lua script so that the
@@ -25,6 +25,31 @@ if retry < 1 then retry = 1 end
 return {0, retry}
 `;
 
+/**
+ * A sliding-window counter (limits above COUNTER_ABOVE): a hash per key with a count per fixed
+ * window; the script counts a hit when the estimate allows it, atomically. Returns
+ * {allowed (0/1), window, current, previous}: the caller computes Retry-After.
+ */
+const COUNTER_SCRIPT = `
+local key, now, window, limit, consume = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local w = math.floor(now / window)
+local current = tonumber(redis.call('HGET', key, tostring(w)) or '0')
+local previous = tonumber(redis.call('HGET', key, tostring(w - 1)) or '0')
+local estimate = previous * (window - (now - w * window)) / window + current
+if estimate < limit and consume == '1' then
+  current = redis.call('HINCRBY', key, tostring(w), 1)
+  redis.call('HDEL', key, tostring(w - 2))
+  redis.call('PEXPIRE', key, window * 2)
+  return {1, w, current, previous}
+end
+return {estimate < limit and 1 or 0, w, current, previous}
+`;
+
+const COUNTER_REFUND_SCRIPT = `
+if tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') > 0 then redis.call('HINCRBY', KEYS[1], ARGV[1], -1) end
+return 1
+`;
+
 export class RedisRateLimiter implements RateLimiter {
   private sequence = 0;
 
@@ -39,7 +64,8 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async refund(key: string, hit: string): Promise<void> {
-    await this.redis.zrem(this.prefix + key, hit);
+    if (hit.startsWith(COUNTER_HIT)) await this.redis.eval(COUNTER_REFUND_SCRIPT, 1, this.counterKey(key), hit.slice(COUNTER_HIT.length));
+    else await this.redis.zrem(this.prefix + key, hit);
   }
 
   peek(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
@@ -47,11 +73,23 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async reset(key: string): Promise<void> {
-    await this.redis.del(this.prefix + key);
+    await this.redis.del(this.prefix + key, this.counterKey(key));
+  }
+
+  /** Counters live beside the logs (a key's budget may move across COUNTER_ABOVE). */
+  private counterKey(key: string): string {
+    return `${this.prefix}${key}:counter`;
   }
 
   private async run(key: string, limit: number, windowSeconds: number, consume: boolean): Promise<LimitDecision> {
     const now = this.clock.now().getTime();
+    if (limit > COUNTER_ABOVE) {
+      const windowMs = windowSeconds * 1000;
+      const [allowed, window, current, previous] = (await this.redis.eval(COUNTER_SCRIPT, 1, this.counterKey(key), now, windowMs, limit, consume ? '1' : '0')) as number[];
+      if (allowed === 1) return consume ? { allowed: true, retryAfterSeconds: 0, hit: `${COUNTER_HIT}${window}` } : { allowed: true, retryAfterSeconds: 0 };
+      const decision = decideCounter({ window, current, previous }, limit, windowMs, now);
+      return decision.allowed ? { allowed: false, retryAfterSeconds: 1 } : decision; // Lua's rounding had the last word
+    }
     this.sequence = (this.sequence + 1) % 1_000_000;
     const member = `${now}:${process.pid}:${this.sequence}:${Math.random()}`;
     const [allowed, retry] = (await this.redis.eval(SCRIPT, 1, this.prefix + key, now, windowSeconds * 1000, limit, consume ? '1' : '0', member)) as [number, number];

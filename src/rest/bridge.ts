@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Kind, parse, validate, type DocumentNode, type ExecutionResult, type FieldNode, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import { asGraphQLResult, compileOperation } from '../graphql/compiled-execution';
 import { authorize, rolesOfRootField } from '../graphql/auth-checker';
 import type { GqlContext } from '../graphql/context';
 import { DomainError, ERRORS, isErrorCode, VALIDATION_ERROR_CODE } from '../lib/errors';
@@ -37,12 +37,12 @@ export function compileRoutes(schema: GraphQLSchema, routes: readonly LegacyRout
     }
     const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const rootField = operation?.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
-    const compiled = compileQuery(schema, document);
-    if (!isCompiledQuery(compiled)) throw new Error(`${route.method} ${route.path}: cannot compile: ${compiled.errors?.map((e) => e.message).join('; ')}`);
+    const compiled = compileOperation(schema, document);
+    if (!compiled) throw new Error(`${route.method} ${route.path}: graphql-jit cannot compile its operation`);
     return {
       route,
       document,
-      run: (context, variables) => compiled.query(undefined, context, variables),
+      run: async (context, variables) => asGraphQLResult(await compiled.query(undefined, context, variables)),
       roles: rootField ? rolesOfRootField(rootField.name.value) : undefined,
       model: route.body ? inputModelFor(route.body, schema) : undefined,
       fastifyPath: route.path.replace(/\{(\w+)\}/g, ':$1'),
