@@ -20,10 +20,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 export interface Server {
   url: string;
   /** Resident memory of the server process now, in MiB (Linux /proc). */
   rssMiB(): number;
+  /** CPU time the server process has used so far (all its threads), in seconds (Linux /proc). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -71,6 +76,11 @@ async function startProcess(file: string, env: Record<string, string>): Promise<
   child.stdout?.resume();
   return {
     url: `http://127.0.0.1:${port}`,
+    cpuSeconds: () => {
+      // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name): user and system ticks.
+      const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    },
     rssMiB: () => {
       const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;

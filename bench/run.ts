@@ -232,10 +232,16 @@ async function refreshes(pg: boolean): Promise<void> {
       await postJson(`${server.url}/auth/register`, { email: 'refresh@example.com', password: PASSWORD });
       const tokens: string[] = [];
       for (let i = 0; i < 16; i += 1) tokens.push(String((await postJson(`${server.url}/auth/login`, { email: 'refresh@example.com', password: PASSWORD })).json.refresh_token));
+      const cpuBefore = server.cpuSeconds();
       const result = await refreshLoad(`${server.url}/auth/refresh`, tokens, DURATION);
+      const coresUsed = (server.cpuSeconds() - cpuBefore) / DURATION;
       if (result.errors > 0) throw new Error(`${result.errors} refreshes failed on ${engine}`);
-      // The gateway is one process: it uses one core, so its rate is its rate per core.
-      report(`refreshes/s per server core on ${engine} (16 clients, each rotating its own token; one process)`, result.rps.toFixed(0), '>= 875', result.rps >= 875);
+      // Per core the server used (its CPU time over the run, all threads): the load generator
+      // shares this machine's cores, so the raw rate alone would measure the machine.
+      const perCore = result.rps / coresUsed;
+      report(`refreshes/s on ${engine} (16 clients, each rotating its own token; one process)`, result.rps.toFixed(0));
+      report(`server cores used during it (${engine})`, coresUsed.toFixed(2));
+      report(`refreshes/s per server core on ${engine}`, perCore.toFixed(0), '>= 875', perCore >= 875);
       report(`gateway RSS after the refresh load (MiB, ${engine})`, server.rssMiB().toFixed(0));
     } finally {
       await server.stop();

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { HotPath, RefreshTokenRow } from '../db/hot-path';
 import type { Clock } from './clock';
@@ -25,6 +26,26 @@ export type RotationResult =
 type TokenRow = RefreshTokenRow;
 
 const iso = (date: Date) => date.toISOString();
+
+type SqliteConnection = Database.Database;
+type Child = { id: string; hash: string; created: string; expires: string; sealed: string };
+const rotations = new WeakMap<SqliteConnection, (row: TokenRow, child: Child) => boolean>();
+
+/** Marks a token rotated and inserts its child, or does nothing if another request won. */
+function rotationStatements(connection: SqliteConnection): (row: TokenRow, child: Child) => boolean {
+  let rotate = rotations.get(connection);
+  if (!rotate) {
+    const mark = connection.prepare('update refresh_tokens set rotated_at = ?, child_sealed = ? where id = ? and rotated_at is null');
+    const insert = connection.prepare('insert into refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at) values (?, ?, ?, ?, ?, ?)');
+    rotate = connection.transaction((row: TokenRow, child: Child) => {
+      if (mark.run(child.created, child.sealed, row.id).changes !== 1) return false;
+      insert.run(child.id, row.session_id, row.id, child.hash, child.created, child.expires);
+      return true;
+    });
+    rotations.set(connection, rotate);
+  }
+  return rotate;
+}
 const time = (value: string | Date) => new Date(value).getTime();
 
 /**
@@ -130,12 +151,14 @@ export class SessionStore {
       );
       return (result as { rows: unknown[] }).rows.length === 1 ? token : undefined;
     }
-    return this.db.transaction(async (trx) => {
-      const won = await trx('refresh_tokens').where({ id: row.id }).whereNull('rotated_at').update({ rotated_at: child.created, child_sealed: child.sealed });
-      if (won !== 1) return undefined;
-      await trx('refresh_tokens').insert({ id: child.id, session_id: row.session_id, parent_id: row.id, token_hash: child.hash, created_at: child.created, expires_at: child.expires });
-      return token;
-    });
+    // SQLite: knex's one connection, two prepared statements in one synchronous transaction
+    // (knex would build, prepare and wrap both again on every rotation).
+    const connection = (await this.db.client.acquireConnection()) as SqliteConnection;
+    try {
+      return rotationStatements(connection)(row, child) ? token : undefined;
+    } finally {
+      await this.db.client.releaseConnection(connection);
+    }
   }
 
   /** Revokes the family the token belongs to (logout) and returns its id; unknown tokens are ignored. */
