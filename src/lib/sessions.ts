@@ -15,6 +15,8 @@ export interface IssuedRefresh {
   sessionId: string;
   subjectId: string;
   refreshToken: string;
+  /** An operator's verification, when the rotation read it on the way (PostgreSQL's one statement). */
+  emailVerified?: boolean;
 }
 
 export type RotationResult =
@@ -124,11 +126,16 @@ export class SessionStore {
          select ?, session_id, id, ?, ?, ? from rotated
          returning session_id
        )
-       select child.session_id, rotated.subject_id from child join rotated on rotated.session_id = child.session_id`,
-      [sha256Hex(presented), created, kind, created, sealWith(presented, CHILD_SEAL, token), newId(), sha256Hex(token), created, iso(new Date(now.getTime() + ttlSeconds * 1000))],
+       select child.session_id, rotated.subject_id, u.email_verified
+       from child join rotated on rotated.session_id = child.session_id
+       left join users u on ? = 'user' and u.id = rotated.subject_id`,
+      [sha256Hex(presented), created, kind, created, sealWith(presented, CHILD_SEAL, token), newId(), sha256Hex(token), created, iso(new Date(now.getTime() + ttlSeconds * 1000)), kind],
     );
-    const row = (result as { rows: Array<{ session_id: string; subject_id: string }> }).rows[0];
-    return row ? { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: token } : undefined;
+    const row = (result as { rows: Array<{ session_id: string; subject_id: string; email_verified: boolean | null }> }).rows[0];
+    if (!row) return undefined;
+    const issued: IssuedRefresh = { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: token };
+    if (row.email_verified !== null) issued.emailVerified = row.email_verified;
+    return issued;
   }
 
   /**

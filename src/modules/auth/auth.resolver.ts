@@ -120,6 +120,7 @@ export class AuthResolver {
   @Mutation(() => TokenPair, { description: 'Rotates a refresh token into a new pair (reuse of a rotated token revokes the session).' })
   async refresh(@Arg('input') input: RefreshInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
     const issued = await rotateRefreshToken(ctx, input.refreshToken, 'user');
+    if (issued.emailVerified !== undefined) return tokenPair(ctx, { id: issued.subjectId, email_verified: issued.emailVerified }, issued);
     const user = await ctx.hot.userVerified(issued.subjectId);
     if (!user) throw new DomainError('INVALID_REFRESH_TOKEN');
     return tokenPair(ctx, { id: user.id, email_verified: Boolean(user.email_verified) }, issued);
