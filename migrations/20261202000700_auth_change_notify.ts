@@ -14,7 +14,7 @@ import type { Knex } from 'knex';
  */
 export const AUTH_CHANNEL = 'hydracore_auth';
 
-const TRIGGERS: ReadonlyArray<readonly [table: string, events: string]> = [
+export const AUTH_TRIGGERS: ReadonlyArray<readonly [table: string, events: string]> = [
   ['users', 'update or delete or truncate'],
   ['sessions', 'update of revoked_at, subject_id, subject_kind or delete or truncate'],
   ['customers', 'update or delete or truncate'],
@@ -25,7 +25,7 @@ const TRIGGERS: ReadonlyArray<readonly [table: string, events: string]> = [
   ['pin_policies', 'insert or update or delete or truncate'],
 ];
 
-const triggerName = (table: string) => `${table}_auth_changed`;
+export const authTriggerName = (table: string): string => `${table}_auth_changed`;
 
 export async function up(knex: Knex): Promise<void> {
   if (knex.client.config.client !== 'pg') return;
@@ -35,13 +35,13 @@ export async function up(knex: Knex): Promise<void> {
       return null;
     end
   $$`);
-  for (const [table, events] of TRIGGERS) {
-    await knex.raw(`create trigger ?? after ${events} on ?? for each statement execute function hydracore_auth_changed()`, [triggerName(table), table]);
+  for (const [table, events] of AUTH_TRIGGERS) {
+    await knex.raw(`create trigger ?? after ${events} on ?? for each statement execute function hydracore_auth_changed()`, [authTriggerName(table), table]);
   }
 }
 
 export async function down(knex: Knex): Promise<void> {
   if (knex.client.config.client !== 'pg') return;
-  for (const [table] of TRIGGERS) await knex.raw('drop trigger if exists ?? on ??', [triggerName(table), table]);
+  for (const [table] of AUTH_TRIGGERS) await knex.raw('drop trigger if exists ?? on ??', [authTriggerName(table), table]);
   await knex.raw('drop function if exists hydracore_auth_changed()');
 }

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Knex } from 'knex';
 import { Client } from 'pg';
 import type { DatabaseConfig } from '../config';
-import { AUTH_CHANNEL } from '../../migrations/20261202000700_auth_change_notify';
+import { AUTH_CHANNEL, AUTH_TRIGGERS, authTriggerName } from '../../migrations/20261202000700_auth_change_notify';
 
 /**
  * The queries every authenticated request runs, as prepared statements (issue 14): one
@@ -148,6 +148,7 @@ class PostgresChangeListener {
   };
 
   private async connect(): Promise<void> {
+    if (this.stopped) return;
     const client = new Client({ connectionString: this.connectionString });
     this.client = client;
     const lost = (error?: Error) => {
@@ -168,15 +169,31 @@ class PostgresChangeListener {
     });
     try {
       this.schema ??= String((await this.db.raw('select current_schema() as schema')).rows[0].schema);
+      await this.requireTriggers(this.schema);
       await client.connect();
       await client.query(`listen ${AUTH_CHANNEL}`);
       if (this.client !== client) return;
+      if (this.stopped) return void client.end().catch(() => undefined);
       this.cache.clear();
       this.listening = true;
       this.retryMs = 250;
     } catch (error) {
       lost(error as Error);
     }
+  }
+
+  /**
+   * Without the triggers (a database not migrated this far) no change would ever be announced:
+   * the cache stays off, loudly, rather than serving revoked sessions.
+   */
+  private async requireTriggers(schema: string): Promise<void> {
+    const names = AUTH_TRIGGERS.map(([table]) => authTriggerName(table));
+    const found = await this.db.raw(
+      `select count(*)::int as n from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace ns on ns.oid = c.relnamespace
+       where ns.nspname = ? and t.tgname = any(?)`,
+      [schema, names],
+    );
+    if (found.rows[0].n !== names.length) throw new Error(`the auth change triggers are missing in schema ${schema} (migrations not applied?)`);
   }
 
   async close(): Promise<void> {
