@@ -124,6 +124,15 @@ export class AuthCache {
 type Freshness = () => boolean;
 
 /**
+ * How often the listener's connection is asked a trivial query, and how long it may take to
+ * answer. A connection that died without a word (a NAT or firewall dropping an idle flow, a
+ * failed-over server) delivers no notification and no error: unasked, it would count as
+ * listening for ever and the cache would be served stale. Unanswered, it is counted lost.
+ */
+const HEARTBEAT_MS = 2_000;
+const HEARTBEAT_TIMEOUT_MS = 1_000;
+
+/**
  * PostgreSQL's change feed: one connection that LISTENs for the triggers' notifications and
  * empties the cache on each one for this schema. Until it is listening (start, or after its
  * connection dropped: it reconnects with backoff) `fresh` is false and nothing is cached.
@@ -133,6 +142,7 @@ class PostgresChangeListener {
   private listening = false;
   private stopped = false;
   private retryMs = 250;
+  private retry: NodeJS.Timeout | undefined;
   private schema: string | undefined;
 
   constructor(
@@ -143,23 +153,30 @@ class PostgresChangeListener {
   ) {}
 
   readonly fresh: Freshness = () => {
-    if (!this.listening && !this.client && !this.stopped) void this.connect();
+    // The first use connects; after a loss only the backoff timer does (requests must not
+    // turn a refused connection into one attempt each).
+    if (!this.listening && !this.client && !this.retry && !this.stopped) void this.connect();
     return this.listening;
   };
 
   private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.connectionString });
+    if (this.client || this.stopped) return;
+    const client = new Client({ connectionString: this.connectionString, keepAlive: true });
     this.client = client;
+    let heartbeat: NodeJS.Timeout | undefined;
     const lost = (error?: Error) => {
       if (this.client !== client) return;
       this.listening = false;
       this.client = undefined;
+      clearInterval(heartbeat);
       this.cache.clear();
-      client.end().catch(() => undefined);
+      hangUp(client);
       if (this.stopped) return;
       if (error) this.log?.error({ err: error }, 'auth change listener lost its connection; serving without the cache');
-      setTimeout(() => void this.connect(), this.retryMs).unref();
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        void this.connect();
+      }, this.retryMs).unref();
       this.retryMs = Math.min(this.retryMs * 2, 10_000);
     };
     client.on('error', lost);
@@ -172,11 +189,20 @@ class PostgresChangeListener {
       await this.requireTriggers(this.schema);
       await client.connect();
       await client.query(`listen ${AUTH_CHANNEL}`);
-      if (this.client !== client) return;
-      if (this.stopped) return void client.end().catch(() => undefined);
+      if (this.client !== client) return hangUp(client); // closed meanwhile
       this.cache.clear();
       this.listening = true;
       this.retryMs = 250;
+      heartbeat = setInterval(() => {
+        const silent = setTimeout(() => lost(new Error('auth change listener stopped answering')), HEARTBEAT_TIMEOUT_MS);
+        client.query('select 1').then(
+          () => clearTimeout(silent),
+          (error: Error) => {
+            clearTimeout(silent);
+            lost(error);
+          },
+        );
+      }, HEARTBEAT_MS).unref();
     } catch (error) {
       lost(error as Error);
     }
@@ -199,10 +225,19 @@ class PostgresChangeListener {
   async close(): Promise<void> {
     this.stopped = true;
     this.listening = false;
+    clearTimeout(this.retry);
+    this.retry = undefined;
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
   }
+}
+
+/** Ends a listener's connection; one that does not answer the goodbye is cut after a second. */
+function hangUp(client: Client): void {
+  const socket = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  const cut = setTimeout(() => socket?.destroy(), 1000).unref();
+  client.end().then(() => clearTimeout(cut), () => undefined);
 }
 
 /** SQL that cannot change anything; every other statement this process runs empties the cache. */
