@@ -29,6 +29,8 @@ export interface Server {
   rssMiB(): number;
   /** CPU time the server process has used so far (all its threads), in seconds (Linux /proc). */
   cpuSeconds(): number;
+  /** The gateway's JavaScript heap still in use after a full garbage collection, in MiB (bench/server.ts answers SIGUSR2). */
+  retainedMiB(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -65,15 +67,20 @@ async function startProcess(file: string, env: Record<string, string>): Promise<
     env: { ...process.env, ...BASE_ENV, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const heapReports: Array<(bytes: number) => void> = [];
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('ready\n')) resolve();
+      for (let end = out.indexOf('\n'); end !== -1; end = out.indexOf('\n')) {
+        const line = out.slice(0, end);
+        out = out.slice(end + 1);
+        if (line.startsWith('heap ')) heapReports.shift()?.(Number(line.slice(5)));
+      }
     });
     child.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  child.stdout?.resume();
   return {
     url: `http://127.0.0.1:${port}`,
     cpuSeconds: () => {
@@ -81,6 +88,11 @@ async function startProcess(file: string, env: Record<string, string>): Promise<
       const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
       return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
     },
+    retainedMiB: () =>
+      new Promise<number>((resolve) => {
+        heapReports.push((bytes) => resolve(bytes / 1024 / 1024));
+        child.kill('SIGUSR2');
+      }),
     rssMiB: () => {
       const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;

@@ -19,6 +19,12 @@ export interface DatabaseConfig {
   connection: string;
   /** PostgreSQL schema to use (tests isolate themselves in one schema each). */
   schema?: string;
+  /**
+   * Keep what session checks read in memory while the database has not changed it (default
+   * on; src/db/hot-path.ts). Off: every check reads the database (e.g. behind a PostgreSQL
+   * pooler in transaction mode, where LISTEN cannot work).
+   */
+  authCache?: boolean;
 }
 
 export interface MailConfig {
@@ -168,14 +174,15 @@ const DEFAULT_SQLITE_FILE = path.join('data', 'hydracore.sqlite');
 
 function readDatabase(reader: EnvReader): DatabaseConfig {
   const url = reader.optional('DATABASE_URL');
-  if (url === undefined) return { client: 'sqlite', connection: DEFAULT_SQLITE_FILE };
+  const authCache = reader.bool('AUTH_CACHE', true);
+  if (url === undefined) return { client: 'sqlite', connection: DEFAULT_SQLITE_FILE, authCache };
   if (/^postgres(ql)?:\/\//.test(url)) {
-    return { client: 'postgres', connection: url, schema: reader.optional('DATABASE_SCHEMA') };
+    return { client: 'postgres', connection: url, schema: reader.optional('DATABASE_SCHEMA'), authCache };
   }
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (file === '') reader.problems.push('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/hydracore.sqlite');
-    return { client: 'sqlite', connection: file || DEFAULT_SQLITE_FILE };
+    return { client: 'sqlite', connection: file || DEFAULT_SQLITE_FILE, authCache };
   }
   reader.problems.push(`DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got "${url}")`);
   return { client: 'sqlite', connection: DEFAULT_SQLITE_FILE };

@@ -4,14 +4,15 @@ describe('configuration', () => {
   it('defaults to the embedded SQLite database and console mail on port 8000', () => {
     const config = loadConfig({});
     expect(config.port).toBe(8000);
-    expect(config.database).toEqual({ client: 'sqlite', connection: 'data/hydracore.sqlite' });
+    expect(config.database).toEqual({ client: 'sqlite', connection: 'data/hydracore.sqlite', authCache: true });
     expect(config.mail.transport).toBe('console');
     expect(config.publicUrl).toBe('http://localhost:8000');
   });
 
   it('switches to PostgreSQL with DATABASE_URL', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app' });
-    expect(config.database).toEqual({ client: 'postgres', connection: 'postgres://u@db:5432/app', schema: undefined });
+    expect(config.database).toEqual({ client: 'postgres', connection: 'postgres://u@db:5432/app', schema: undefined, authCache: true });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app', AUTH_CACHE: 'false' }).database.authCache).toBe(false);
   });
 
   it('names every bad variable at once', () => {

@@ -274,6 +274,7 @@ export class HotPath {
 
   static open(config: DatabaseConfig, db: Knex, log?: FastifyBaseLogger): HotPath {
     const cache = new AuthCache();
+    const cacheOff = config.authCache === false;
     if (config.client === 'sqlite' && config.connection !== ':memory:') {
       // Opened on first use: the file exists by then (the server migrates before serving).
       let connection: Database.Database | undefined;
@@ -297,6 +298,7 @@ export class HotPath {
         looked = false;
       };
       const fresh = () => {
+        if (cacheOff) return false;
         if (looked) return true;
         statements();
         const version = dataVersion!.get();
@@ -336,7 +338,7 @@ export class HotPath {
           await db.client.releaseConnection(connection);
         }
       },
-      listener.fresh,
+      cacheOff ? () => false : listener.fresh,
       cache,
       () => listener.close(),
       undefined,

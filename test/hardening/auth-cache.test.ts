@@ -329,3 +329,43 @@ describe(`auth cache in one process (${engine})`, () => {
     expect(expired.body).toBe('{"detail":"Could not validate credentials"}');
   });
 });
+
+describe(`AUTH_CACHE=false (${engine})`, () => {
+  /**
+   * Revokes a warm session where no invalidation reaches (on PostgreSQL with the triggers off
+   * for that write; on SQLite answering in the same turn, before any look at data_version) and
+   * returns the next answer's status: stale with the cache on, fresh with it off.
+   */
+  async function afterUnannouncedRevocation(env: Record<string, string>): Promise<number> {
+    const name = applicationName('flag');
+    const savedName = process.env.PGAPPNAME;
+    process.env.PGAPPNAME = name;
+    const t = await startTestApp(env);
+    const direct = createDb(t.config.database);
+    try {
+      const pair = await registerOperator(t, 'unannounced@example.com');
+      const me = () => t.app.inject({ method: 'GET', url: '/auth/me', headers: bearer(pair.access_token) });
+      if (env.AUTH_CACHE !== 'false') await untilListening(t.db, name, me);
+      for (let i = 0; i < 3; i += 1) expect((await me()).statusCode).toBe(200);
+      if (engine === 'postgres') {
+        await direct.transaction(async (trx) => {
+          await trx.raw('set local session_replication_role = replica');
+          await trx('sessions').where({ id: sessionOf(pair.access_token) }).update({ revoked_at: new Date().toISOString() });
+        });
+      } else {
+        await direct('sessions').where({ id: sessionOf(pair.access_token) }).update({ revoked_at: new Date().toISOString() });
+      }
+      return (await me()).statusCode;
+    } finally {
+      await direct.destroy();
+      await t.close();
+      if (savedName === undefined) delete process.env.PGAPPNAME;
+      else process.env.PGAPPNAME = savedName;
+    }
+  }
+
+  it('reads the database on every check (the same unannounced change is stale with the cache on)', async () => {
+    expect(await afterUnannouncedRevocation({})).toBe(200);
+    expect(await afterUnannouncedRevocation({ AUTH_CACHE: 'false' })).toBe(401);
+  });
+});

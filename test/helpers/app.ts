@@ -38,7 +38,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
 /** A gateway on a fresh database of the engine under test, with a hand-moved clock. */
 export async function startTestApp(env: Record<string, string> = {}, logStream?: NodeJS.WritableStream, options: AppOptions = {}): Promise<TestApp> {
   const database: TestDatabase = await createTestDatabase();
-  const config: Config = { ...testConfig(env), database: database.config };
+  const configured = testConfig(env);
+  const config: Config = { ...configured, database: { ...database.config, authCache: configured.database.authCache } };
   const db = createDb(database.config);
   await migrateLatest(db);
   const clock = new ManualClock(new Date('2026-11-21T12:00:00.000Z'));
