@@ -8,6 +8,7 @@ import path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..');
 const SERVER = path.join(ROOT, 'dist', 'bench', 'server.js');
 const REFERENCE = path.join(ROOT, 'dist', 'bench', 'reference.js');
+const APOLLO_FLOOR = path.join(ROOT, 'dist', 'bench', 'apollo-floor.js');
 const REFRESH_LOAD = path.join(ROOT, 'dist', 'bench', 'refresh-load.js');
 const SIGNUP_LOAD = path.join(ROOT, 'dist', 'bench', 'signup-load.js');
 const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
@@ -54,6 +55,11 @@ export const BASE_ENV: Record<string, string> = {
 /** The gateway (dist/bench/server.js) in its own process, ready when this resolves. */
 export function startServer(env: Record<string, string>): Promise<Server> {
   return startProcess(SERVER, env);
+}
+
+/** Bare Fastify + Apollo answering `{ me }` from a constant (bench/apollo-floor.ts), in its own process. */
+export function startApolloFloor(): Promise<Server> {
+  return startProcess(APOLLO_FLOOR, {});
 }
 
 /** The reference route (bench/reference.ts) in its own process, on the same database. */
