@@ -87,20 +87,15 @@ type StatementName = keyof typeof STATEMENTS;
 
 /**
  * Answers of the hot statements, by statement and arguments, valid until `clear()`. Only rows
- * that were found (and lists) are kept: an unknown token or a revoked session is read again
- * every time, so guesses cannot fill the memory,
- * at most `max` of them (the oldest go first). A load that was overtaken by a `clear()` is
- * not stored: the generation it started in is gone.
+ * that were found (and lists) are kept, at most `max` (the oldest go first): an unknown token
+ * or a revoked session is read again every time, so guesses cannot fill the memory. A load
+ * that was overtaken by a `clear()` is not stored: the generation it started in is gone.
  */
 export class AuthCache {
   private readonly entries = new Map<string, unknown>();
   private generation = 0;
 
   constructor(private readonly max = 10_000) {}
-
-  get size(): number {
-    return this.entries.size;
-  }
 
   clear(): void {
     this.generation += 1;

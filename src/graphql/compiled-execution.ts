@@ -11,19 +11,6 @@ interface Compiled {
 }
 
 /**
- * Runs operations as JavaScript functions compiled from their documents (graphql-jit), the
- * way the REST bridge runs its own (issue 14). Apollo stays the server: it parses, validates
- * (with the protection rules), masks and formats errors and runs its plugins; only execution
- * is handed over, through its executor interface.
- *
- * - Apollo keeps the parsed documents it has seen (an LRU): a document object seen again is
- *   the same query, and its compiled form is kept beside it (a WeakMap, gone with it).
- * - A document is compiled on its second run: a stream of one-off documents costs no
- *   compilation.
- * - A result with errors and no `data` at all means no resolver ran (the variables were
- *   refused): graphql-js reruns it, so callers get graphql-js's exact wording.
- */
-/**
  * A compiled operation's result as graphql-js would have given it: its errors are graphql-js
  * `GraphQLError`s (graphql-jit's only look like them, and Apollo would take them for foreign
  * errors), and `errors` comes before `data`.
@@ -47,6 +34,19 @@ export function compileOperation(schema: GraphQLSchema, document: DocumentNode, 
   return isCompiledQuery(compiled) ? compiled : undefined;
 }
 
+/**
+ * Runs operations as JavaScript functions compiled from their documents (graphql-jit), the
+ * way the REST bridge runs its own (issue 14). Apollo stays the server: it parses, validates
+ * (with the protection rules), masks and formats errors and runs its plugins; only execution
+ * is handed over, through its executor interface.
+ *
+ * - Apollo keeps the parsed documents it has seen (an LRU): a document object seen again is
+ *   the same query, and its compiled form is kept beside it (a WeakMap, gone with it).
+ * - A document is compiled on its second run: a stream of one-off documents costs no
+ *   compilation.
+ * - A result with errors and no `data` at all means no resolver ran (the variables were
+ *   refused): graphql-js reruns it, so callers get graphql-js's exact wording.
+ */
 export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
   const byDocument = new WeakMap<DocumentNode, Map<string, Compiled>>();
 
