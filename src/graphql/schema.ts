@@ -1,7 +1,7 @@
 import { defaultFieldResolver, getNamedType, GraphQLID, isObjectType, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
 import { DomainError } from '../lib/errors';
-import { parseUuid } from '../rest/uuid';
+import { parseUuid } from '../pydantic/uuid';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { AuthResolver, MeResolver } from '../modules/auth/auth.resolver';
 import { CustomerAdminResolver } from '../modules/customers/customer-admin.resolver';
@@ -11,7 +11,8 @@ import { PinResolver } from '../modules/pins/pin.resolver';
 import { MembersResolver } from '../modules/tenancy/members.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
 import { inputModelFor, isInputClass, validateInputObject } from '../validation/input-model';
-import { inputValidationError, Issue } from '../validation/issues';
+import { Issue } from '../pydantic/issues';
+import { inputValidationError } from '../validation/errors';
 import { authChecker, authorize, rolesOfRootField } from './auth-checker';
 import type { GqlContext } from './context';
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { decodeJsonBody, type PyValue } from './python-json';
+import { decodeJsonBody, type PyValue } from '../pydantic/json';
 
 export type BodyRead =
   /** No body, an empty one, or JSON `null`: FastAPI's "missing". */

@@ -7,11 +7,11 @@ import { DomainError, ERRORS, isErrorCode, VALIDATION_ERROR_CODE } from '../lib/
 import { applyCookies } from './cookies';
 import { readBasicCredentials } from './basic-auth';
 import { inputModelFor, validateBody, type InputModel } from '../validation/input-model';
-import { Issue, type ValidationIssue } from '../validation/issues';
+import { Issue, type ValidationIssue } from '../pydantic/issues';
 import { readBody } from './body';
 import { sendError, sendIssues, sendJson } from './responses';
 import type { LegacyRoute, RequestParts } from './route';
-import { parseUuid } from './uuid';
+import { parseUuid } from '../pydantic/uuid';
 
 export interface CompiledRoute {
   route: LegacyRoute;

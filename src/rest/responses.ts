@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { ERRORS, type ErrorCode } from '../lib/errors';
-import { pyDumps } from './python-json';
-import { issueToPy, type ValidationIssue } from '../validation/issues';
+import { pyDumps } from '../pydantic/json';
+import { issueToPy, type ValidationIssue } from '../pydantic/issues';
 
 /**
  * FastAPI's JSONResponse: compact JSON, `content-type: application/json` with no charset

@@ -1,7 +1,7 @@
 import { EmailInput, LoginInput, RefreshInput, RegisterInput, ResetPasswordInput, VerifyEmailInput } from '../modules/auth/auth.inputs';
 import { CustomerCodeInput, CustomerLoginInput, SignupInput } from '../modules/customers/customer.inputs';
 import { ConfirmPinInput, PinPolicyPatchInput, SetPinInput } from '../modules/pins/pin.inputs';
-import { pyDatetime } from './python-json';
+import { pyDatetime } from '../pydantic/json';
 import { ok, type CookieFamily, type LegacyResponse, type LegacyRoute, type RequestParts } from './route';
 import { refreshCookieName } from './cookies';
 

@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { validateEmail } from '../lib/email-validator';
+import { validateEmail } from '../pydantic/email-validator';
 import { isCommonPassword } from '../lib/passwords';
 
 export const IS_EMAIL_ADDRESS = 'isEmailAddress';

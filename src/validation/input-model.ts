@@ -9,11 +9,11 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { getMetadataStorage as getTypeGraphqlMetadata } from 'type-graphql';
-import { validateEmail } from '../lib/email-validator';
-import { fromPlain, type PyDict, type PyValue } from '../rest/python-json';
+import { validateEmail } from '../pydantic/email-validator';
+import { fromPlain, type PyDict, type PyValue } from '../pydantic/json';
 import { COMMON_PASSWORD_MESSAGE, IS_EMAIL_ADDRESS, IS_NOT_COMMON_PASSWORD } from './decorators';
 import { isCommonPassword } from '../lib/passwords';
-import { expectedEnumText, Issue, type LocPart, type ValidationIssue } from './issues';
+import { expectedEnumText, Issue, type LocPart, type ValidationIssue } from '../pydantic/issues';
 
 /**
  * The bridge between the one place constraints are declared (class-validator decorators on

@@ -1,8 +1,9 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../graphql/auth-checker';
 import type { GqlContext } from '../../graphql/context';
-import { parseUuid } from '../../rest/uuid';
-import { inputValidationError, Issue } from '../../validation/issues';
+import { parseUuid } from '../../pydantic/uuid';
+import { Issue } from '../../pydantic/issues';
+import { inputValidationError } from '../../validation/errors';
 import { customerToAdminister } from '../access/reach';
 import { Plan } from '../tenancy/tenancy.model';
 import { findAdministeredTenant, siteUrl } from '../tenancy/tenancy.resolver';

@@ -9,7 +9,7 @@ import {
   toPlainJson,
   type DecodeResult,
   type PyValue,
-} from '../../src/rest/python-json';
+} from '../../src/pydantic/json';
 
 // Expected values below were derived from CPython's json module (C scanner).
 

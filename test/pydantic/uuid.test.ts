@@ -1,4 +1,4 @@
-import { parseUuid } from '../../src/rest/uuid';
+import { parseUuid } from '../../src/pydantic/uuid';
 
 // Expected texts were derived from pydantic 2 (pydantic-core, Rust uuid 1.23):
 // the message after "Input should be a valid UUID, ".

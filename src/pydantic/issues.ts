@@ -1,6 +1,4 @@
-import { GraphQLError } from 'graphql';
-import { VALIDATION_ERROR_CODE } from '../lib/errors';
-import { toPlainJson, type PyDict, type PyValue } from '../rest/python-json';
+import type { PyDict, PyValue } from './json';
 
 /**
  * One entry of a FastAPI 422 list, shaped exactly like pydantic 2 reports it
@@ -85,11 +83,4 @@ export function issueToPy(entry: ValidationIssue): PyDict {
   ]);
   if (entry.ctx) dict.set('ctx', entry.ctx);
   return dict;
-}
-
-/** The GraphQL error for invalid input: `BAD_USER_INPUT`, the 422 list in `extensions.detail`. */
-export function inputValidationError(issues: ValidationIssue[]): GraphQLError {
-  return new GraphQLError('Request validation failed', {
-    extensions: { code: VALIDATION_ERROR_CODE, detail: issues.map((entry) => toPlainJson(issueToPy(entry))) },
-  });
 }

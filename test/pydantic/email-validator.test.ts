@@ -1,4 +1,4 @@
-import { validateEmail } from '../../src/lib/email-validator';
+import { validateEmail } from '../../src/pydantic/email-validator';
 
 // Every expected value below was produced by the reference implementation:
 // pydantic 2.13.5 `pydantic.networks.validate_email` (email-validator 2.3.0,
