@@ -22,11 +22,6 @@ export const CREATE_INSTANCE = /* GraphQL */ `
     createInstance(input: $input) { id tenantId nodeId slug siteUrl status createdAt }
   }`;
 
-export const PUBLIC_PLANS = /* GraphQL */ `
-  query PublicPlans($tenantSlug: String!) {
-    publicPlans(tenantSlug: $tenantSlug) { name price description features }
-  }`;
-
 export const CREATE_ADMIN = /* GraphQL */ `
   mutation CreateAdmin($input: RegisterInput!) {
     createAdmin(input: $input) { id email emailVerified isAdmin }

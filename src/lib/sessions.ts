@@ -187,12 +187,6 @@ export class SessionStore {
       .update({ revoked_at: iso(this.clock.now()), revoked_reason: reason });
   }
 
-  /** True while the session exists and is not revoked (checked for every access token). */
-  async isActive(sessionId: string): Promise<boolean> {
-    const row = await this.db('sessions').where({ id: sessionId }).first('revoked_at');
-    return row !== undefined && row.revoked_at === null;
-  }
-
   /** The presented token's row, read with a prepared statement (every refresh and logout starts here). */
   private find(presented: string): Promise<TokenRow | undefined> {
     if (presented.length === 0 || presented.length > 512) return Promise.resolve(undefined);

@@ -1,5 +1,4 @@
 import { BaseModel } from '../../db/base-model';
-import type { MemberRole } from './member-role';
 
 export class Tenant extends BaseModel {
   static override tableName = 'tenants';
@@ -9,16 +8,6 @@ export class Tenant extends BaseModel {
   name!: string;
   created_at!: Date;
   updated_at!: Date;
-}
-
-export class TenantMember extends BaseModel {
-  static override tableName = 'tenant_members';
-  static override idColumn = ['tenant_id', 'user_id'];
-  static override dateColumns = ['created_at'];
-  tenant_id!: string;
-  user_id!: string;
-  role!: MemberRole;
-  created_at!: Date;
 }
 
 export class Plan extends BaseModel {
