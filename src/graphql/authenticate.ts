@@ -1,3 +1,4 @@
+import { COOKIE_NAMES } from '../lib/cookies';
 import { DomainError } from '../lib/errors';
 import { JwtError, type JwtClaims } from '../lib/jwt';
 import { sha256Hex } from '../lib/secrets';
@@ -7,7 +8,7 @@ import type { Credentials, GqlContext, Principal } from './context';
 export const ACCESS_TOKEN_TYPE = 'access';
 export const CUSTOMER_TOKEN_TYPE = 'customer';
 export type CallerKind = 'operator' | 'customer' | 'apiKey';
-const ACCESS_COOKIES: Record<'operator' | 'customer', string> = { operator: 'access_token', customer: 'portal_access_token' };
+const ACCESS_COOKIES: Record<'operator' | 'customer', string> = { operator: COOKIE_NAMES.operator.access[0], customer: COOKIE_NAMES.portal.access[0] };
 
 /**
  * The credentials of a request (CONTRACT section 2 and 3): `X-Api-Key` wins over everything;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../graphql/context';
+import { SESSION_COOKIE_NAMES } from '../lib/cookies';
 import { sendError } from '../rest/responses';
 
 /** Paths that are neither public API nor limited (probes and the metrics scraper). */
@@ -36,12 +37,15 @@ function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfte
   return sendError(reply, 'RATE_LIMITED', { 'retry-after': String(retryAfter) });
 }
 
+/** A non-empty session cookie in a Cookie header. */
+const SESSION_COOKIE = new RegExp(`(?:^|;\\s*)(?:${SESSION_COOKIE_NAMES.join('|')})=[^;\\s"]`);
+
 /** A token, a session cookie or an API key: the request is someone's, judged by its own limits. */
 function carriesCredentials(request: FastifyRequest): boolean {
   const { headers } = request;
   if (headers['x-api-key'] || /^bearer\s+\S/i.test(headers.authorization ?? '')) return true;
   const cookies = headers.cookie;
-  return cookies !== undefined && /(?:^|;\s*)(?:portal_)?(?:access|refresh)_token=[^;\s"]/.test(cookies);
+  return cookies !== undefined && SESSION_COOKIE.test(cookies);
 }
 
 /**

@@ -3,6 +3,18 @@
  * `http.cookies`) wrote them: attributes in sorted order, `SameSite=lax`, and deletion as
  * an empty quoted value that expires now with `Max-Age=0`.
  */
+/** The legacy cookie pairs: operators under /auth, customers of the portal under /v1. */
+export type CookieFamily = 'operator' | 'portal';
+
+/** CONTRACT section 3: names and paths of the two cookie pairs, the one place they are written. */
+export const COOKIE_NAMES: Record<CookieFamily, { access: readonly [name: string, path: string]; refresh: readonly [name: string, path: string] }> = {
+  operator: { access: ['access_token', '/'], refresh: ['refresh_token', '/auth'] },
+  portal: { access: ['portal_access_token', '/'], refresh: ['portal_refresh_token', '/v1'] },
+};
+
+/** Every session cookie's name (a request that carries one is someone's). */
+export const SESSION_COOKIE_NAMES: readonly string[] = Object.values(COOKIE_NAMES).flatMap(({ access, refresh }) => [access[0], refresh[0]]);
+
 export interface CookieSpec {
   name: string;
   value: string;

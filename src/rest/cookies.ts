@@ -1,13 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { GqlContext } from '../graphql/context';
-import { deleteCookieHeader, setCookieHeader } from '../lib/cookies';
-import type { CookieChange, CookieFamily } from './route';
-
-/** CONTRACT section 3: names and paths of the two cookie pairs. */
-export const COOKIE_NAMES: Record<CookieFamily, { access: [string, string]; refresh: [string, string] }> = {
-  operator: { access: ['access_token', '/'], refresh: ['refresh_token', '/auth'] },
-  portal: { access: ['portal_access_token', '/'], refresh: ['portal_refresh_token', '/v1'] },
-};
+import { COOKIE_NAMES, deleteCookieHeader, setCookieHeader, type CookieFamily } from '../lib/cookies';
+import type { CookieChange } from './route';
 
 export function refreshCookieName(family: CookieFamily): string {
   return COOKIE_NAMES[family].refresh[0];

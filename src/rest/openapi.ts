@@ -1,3 +1,4 @@
+import { COOKIE_NAMES } from '../lib/cookies';
 import {
   getNamedType,
   GraphQLEnumType,
@@ -221,8 +222,8 @@ export function generateOpenApi(routes: readonly CompiledRoute[], schema: GraphQ
       },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-        operatorCookie: { type: 'apiKey', in: 'cookie', name: 'access_token' },
-        portalCookie: { type: 'apiKey', in: 'cookie', name: 'portal_access_token' },
+        operatorCookie: { type: 'apiKey', in: 'cookie', name: COOKIE_NAMES.operator.access[0] },
+        portalCookie: { type: 'apiKey', in: 'cookie', name: COOKIE_NAMES.portal.access[0] },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
         basic: { type: 'http', scheme: 'basic' },
       },

@@ -1,3 +1,5 @@
+import type { CookieFamily } from '../lib/cookies';
+
 /**
  * The shape of one legacy REST endpoint in the route table (`routes.ts`). An entry says
  * everything about the endpoint and nothing about how to serve it: the bridge
@@ -6,8 +8,7 @@
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type PathParamType = 'string' | 'uuid';
 
-/** The legacy cookie pairs: operators under /auth, customers of the portal under /v1. */
-export type CookieFamily = 'operator' | 'portal';
+export type { CookieFamily } from '../lib/cookies';
 
 export type CookieChange =
   | { family: CookieFamily; set: { accessToken: string; refreshToken: string; accessMaxAge: number } }
