@@ -11,17 +11,11 @@ import type { PasswordHasher } from '../lib/passwords';
 import type { Limits } from '../lib/limits';
 import type { PendingSignups } from '../modules/customers/pending-signups';
 import type { RateLimiter } from '../lib/rate-limit';
+import type { Principal } from '../lib/principal';
+import type { RequestContext } from '../lib/request-context';
 import type { SessionStore } from '../lib/sessions';
 
-/** Who is calling, once their credentials were checked. */
-export type Principal =
-  | { kind: 'anonymous' }
-  /** The platform itself: the `hydracore` CLI running on the server's own database. */
-  | { kind: 'system' }
-  | { kind: 'operator'; userId: string; sessionId: string; emailVerified: boolean; isAdmin: boolean; email: string; createdAt: Date }
-  | { kind: 'customer'; customerId: string; tenantId: string; sessionId: string }
-  /** A tenant API key: an admin of its tenant and nothing else. */
-  | { kind: 'apiKey'; keyId: string; tenantId: string };
+export type { Principal } from '../lib/principal';
 
 /** Credentials a request carried, not yet checked (see graphql/authenticate.ts). */
 export interface Credentials {
@@ -60,4 +54,23 @@ export interface GqlContext extends Services {
   credentials: Credentials;
   /** Starts `anonymous` (or `system`); `authenticate()` replaces it once checked. */
   principal: Principal;
+}
+
+/** What lower layers (audit, data) need to know of a request: plain values, no GraphQL. */
+export function requestContext(ctx: GqlContext): RequestContext {
+  return { actor: actorOf(ctx.principal), ip: ctx.ip, requestId: ctx.requestId, clock: ctx.clock };
+}
+
+/** Who acts, for the record. */
+function actorOf(principal: Principal): RequestContext['actor'] {
+  switch (principal.kind) {
+    case 'operator':
+      return { kind: 'user', id: principal.userId };
+    case 'customer':
+      return { kind: 'customer', id: principal.customerId };
+    case 'apiKey':
+      return { kind: 'api_key', id: principal.keyId };
+    default:
+      return { kind: principal.kind, id: null };
+  }
 }

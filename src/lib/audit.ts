@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { GqlContext } from '../graphql/context';
+import type { RequestContext } from './request-context';
 import { newId } from './ids';
 
 export type AuditAction =
@@ -17,28 +17,13 @@ export type AuditAction =
   | 'member.changed'
   | 'member.removed';
 
-/** Who did it, from the caller's principal. */
-function actorOf(ctx: GqlContext): { kind: string; id: string | null } {
-  const { principal } = ctx;
-  switch (principal.kind) {
-    case 'operator':
-      return { kind: 'user', id: principal.userId };
-    case 'customer':
-      return { kind: 'customer', id: principal.customerId };
-    case 'apiKey':
-      return { kind: 'api_key', id: principal.keyId };
-    default:
-      return { kind: principal.kind, id: null };
-  }
-}
-
 /** Records an audit event (who, what, when, from where), in the caller's transaction when given. */
 export async function recordAudit(
-  ctx: GqlContext,
+  request: RequestContext,
   db: Knex | Knex.Transaction,
   event: { tenantId: string | null; action: AuditAction; targetKind: string; targetId: string; details?: Record<string, unknown> },
 ): Promise<void> {
-  const actor = actorOf(ctx);
+  const { actor } = request;
   await db('audit_events').insert({
     id: newId(),
     tenant_id: event.tenantId,
@@ -48,8 +33,8 @@ export async function recordAudit(
     target_kind: event.targetKind,
     target_id: event.targetId,
     details: event.details === undefined ? null : JSON.stringify(event.details),
-    ip: ctx.ip,
-    request_id: ctx.requestId,
-    created_at: ctx.clock.now().toISOString(),
+    ip: request.ip,
+    request_id: request.requestId,
+    created_at: request.clock.now().toISOString(),
   });
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../graphql/auth-checker';
-import type { GqlContext } from '../../graphql/context';
+import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
@@ -50,7 +50,7 @@ export class ApiKeyResolver {
     const row: ApiKeyRow = { id: newId(), tenant_id: tenant.id, name: input.name, prefix, requests_per_minute: input.requestsPerMinute ?? null, created_at: ctx.clock.now().toISOString(), last_used_at: null, revoked_at: null };
     await ctx.db.transaction(async (trx) => {
       await trx('api_keys').insert({ ...row, key_hash: sha256Hex(key), created_by: ctx.principal.kind === 'operator' ? ctx.principal.userId : null });
-      await recordAudit(ctx, trx, { tenantId: tenant.id, action: 'api_key.created', targetKind: 'api_key', targetId: row.id });
+      await recordAudit(requestContext(ctx), trx, { tenantId: tenant.id, action: 'api_key.created', targetKind: 'api_key', targetId: row.id });
     });
     return { key, apiKey: toApiKey(row) };
   }
@@ -71,7 +71,7 @@ export class ApiKeyResolver {
     const now = ctx.clock.now().toISOString();
     await ctx.db.transaction(async (trx) => {
       await trx('api_keys').where({ id: row.id }).whereNull('revoked_at').update({ revoked_at: now });
-      await recordAudit(ctx, trx, { tenantId: row.tenant_id, action: 'api_key.revoked', targetKind: 'api_key', targetId: row.id });
+      await recordAudit(requestContext(ctx), trx, { tenantId: row.tenant_id, action: 'api_key.revoked', targetKind: 'api_key', targetId: row.id });
     });
     return toApiKey({ ...row, revoked_at: row.revoked_at ?? now });
   }

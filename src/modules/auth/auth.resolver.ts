@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role, type OperatorPrincipal } from '../../graphql/auth-checker';
 import { ACCESS_TOKEN_TYPE } from '../../graphql/authenticate';
-import type { GqlContext } from '../../graphql/context';
+import { requestContext, type GqlContext } from '../../graphql/context';
 import { isUniqueViolation } from '../../db/errors';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
@@ -65,7 +65,7 @@ async function startSession(ctx: GqlContext, user: Pick<User, 'id' | 'email_veri
 async function checkPassword(ctx: GqlContext, email: string, password: string): Promise<User> {
   const user = await findUserByEmail(ctx, email);
   if (!(await checkAccountPassword(ctx, email, user?.password_hash, password)) || !user) throw new DomainError('INVALID_CREDENTIALS');
-  await recordAudit(ctx, ctx.db, { tenantId: null, action: 'login.succeeded', targetKind: 'user', targetId: user.id });
+  await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'login.succeeded', targetKind: 'user', targetId: user.id });
   if (ctx.passwords.needsRehash(user.password_hash)) {
     const rehashed = await ctx.passwords.hash(password);
     await User.query(ctx.db).patch({ password_hash: rehashed, updated_at: ctx.clock.now() }).where('id', user.id);
@@ -172,7 +172,7 @@ export class AuthResolver {
       await trx('password_resets').where({ user_id: reset.user_id }).whereNull('used_at').update({ used_at: iso(now) });
       await User.query(trx).patch({ password_hash: passwordHash, updated_at: now }).where('id', reset.user_id);
       await ctx.sessions.revokeAll(trx, 'user', reset.user_id, 'password_reset');
-      await recordAudit(ctx, trx, { tenantId: null, action: 'password.reset', targetKind: 'user', targetId: reset.user_id });
+      await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'password.reset', targetKind: 'user', targetId: reset.user_id });
     });
     return { message: PASSWORD_RESET_MESSAGE };
   }

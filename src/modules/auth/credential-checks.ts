@@ -1,4 +1,4 @@
-import type { GqlContext } from '../../graphql/context';
+import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
 import { sha256Hex } from '../../lib/secrets';
 
@@ -27,7 +27,7 @@ export async function checkAccountPassword(ctx: GqlContext, email: string, hash:
     return true;
   }
   // The address is kept as a digest: failures can be correlated without storing unknown addresses.
-  await recordAudit(ctx, ctx.db, { tenantId: null, action: 'login.failed', targetKind: 'email', targetId: sha256Hex(normalised(email)) });
+  await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'login.failed', targetKind: 'email', targetId: sha256Hex(normalised(email)) });
   return false;
 }
 

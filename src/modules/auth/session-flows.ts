@@ -1,5 +1,5 @@
 import { authenticate } from '../../graphql/authenticate';
-import type { GqlContext } from '../../graphql/context';
+import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import type { IssuedRefresh, SubjectKind } from '../../lib/sessions';
@@ -14,7 +14,7 @@ export async function rotateRefreshToken(ctx: GqlContext, refreshToken: string, 
   if (rotated.ok) return rotated.issued;
   if (rotated.reason === 'reused') {
     ctx.log.warn({ requestId: ctx.requestId, kind, sessionId: rotated.sessionId }, 'refresh token reuse detected: session revoked');
-    await recordAudit(ctx, ctx.db, { tenantId: null, action: 'refresh.reuse_detected', targetKind: 'session', targetId: rotated.sessionId });
+    await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'refresh.reuse_detected', targetKind: 'session', targetId: rotated.sessionId });
   }
   throw new DomainError('INVALID_REFRESH_TOKEN');
 }
@@ -31,6 +31,6 @@ export async function endSession(ctx: GqlContext, refreshToken: string, kind: Su
       await ctx.sessions.revokeSession(sessionId, 'logout');
     }
   }
-  if (sessionId) await recordAudit(ctx, ctx.db, { tenantId: null, action: 'session.revoked', targetKind: 'session', targetId: sessionId });
+  if (sessionId) await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'session.revoked', targetKind: 'session', targetId: sessionId });
   return true;
 }

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Role, type OperatorPrincipal } from '../../graphql/auth-checker';
-import type { GqlContext } from '../../graphql/context';
+import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
@@ -101,7 +101,7 @@ async function setPin(ctx: GqlContext, subject: Subject, pin: string, tenantId: 
     if (updated === 0) {
       await trx('pins').insert({ id: newId(), subject_kind: subject.kind, subject_id: subject.id, pin_hash: hash, failed_attempts: 0, created_at: iso(now), updated_at: iso(now) });
     }
-    await recordAudit(ctx, trx, { tenantId, action: 'pin.set', targetKind: subject.kind, targetId: subject.id });
+    await recordAudit(requestContext(ctx), trx, { tenantId, action: 'pin.set', targetKind: subject.kind, targetId: subject.id });
   });
   return statusOf(await findPin(ctx, subject), now);
 }
@@ -142,7 +142,7 @@ export class PinResolver {
     await ctx.db.transaction(async (trx) => {
       const removed = await trx('pins').where({ subject_kind: 'customer', subject_id: customer.id }).delete();
       if (removed === 0) throw new DomainError('PIN_NOT_SET');
-      await recordAudit(ctx, trx, { tenantId: customer.tenant_id, action: 'pin.removed', targetKind: 'customer', targetId: customer.id });
+      await recordAudit(requestContext(ctx), trx, { tenantId: customer.tenant_id, action: 'pin.removed', targetKind: 'customer', targetId: customer.id });
     });
     return true;
   }
@@ -170,7 +170,7 @@ export class PinResolver {
     await reauthenticate(ctx, input.currentPassword);
     await ctx.db.transaction(async (trx) => {
       await trx('pins').where({ subject_kind: subject.kind, subject_id: subject.id }).delete();
-      await recordAudit(ctx, trx, { tenantId: null, action: 'pin.removed', targetKind: subject.kind, targetId: subject.id });
+      await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'pin.removed', targetKind: subject.kind, targetId: subject.id });
     });
     return true;
   }
@@ -233,7 +233,7 @@ export class PinResolver {
       await ctx.db.transaction(async (trx) => {
         await trx('pins').where({ id: pin.id }).update({ failed_attempts: 0, locked_until: null });
         await trx('pin_sessions').insert({ id: newId(), instance_id: instance.id, subject_kind: subject.kind, subject_id: subject.id, created_at: iso(now) });
-        await recordAudit(ctx, trx, { tenantId: instance.tenant_id, action: 'pin.confirmed', targetKind: 'instance', targetId: instance.id });
+        await recordAudit(requestContext(ctx), trx, { tenantId: instance.tenant_id, action: 'pin.confirmed', targetKind: 'instance', targetId: instance.id });
       });
       return { confirmed: true, expiresAt: new Date(now.getTime() + policy.pinSessionTtlMinutes * 60_000), required: true };
     }
@@ -243,7 +243,7 @@ export class PinResolver {
       .whereNull('locked_until')
       .andWhere('failed_attempts', '>=', PIN_MAX_FAILURES)
       .update({ locked_until: iso(new Date(now.getTime() + PIN_LOCK_MS)) });
-    if (locked === 1) await recordAudit(ctx, ctx.db, { tenantId: instance.tenant_id, action: 'pin.locked', targetKind: subject.kind, targetId: subject.id });
+    if (locked === 1) await recordAudit(requestContext(ctx), ctx.db, { tenantId: instance.tenant_id, action: 'pin.locked', targetKind: subject.kind, targetId: subject.id });
     throw new DomainError('INVALID_PIN');
   }
 }

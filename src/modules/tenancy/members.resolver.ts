@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../graphql/auth-checker';
-import type { GqlContext } from '../../graphql/context';
+import { requestContext, type GqlContext } from '../../graphql/context';
 import { isPostgres } from '../../db/knex';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
@@ -66,7 +66,7 @@ async function changeMembership(ctx: GqlContext, ref: MemberRefInput, newRole: M
     if (newRole === undefined) await member.clone().delete();
     else if (current) await member.clone().update({ role: newRole });
     else await trx('tenant_members').insert({ tenant_id: tenant.id, user_id: user.id, role: newRole, created_at: ctx.clock.now().toISOString() });
-    await recordAudit(ctx, trx, {
+    await recordAudit(requestContext(ctx), trx, {
       tenantId: tenant.id,
       action: newRole === undefined ? 'member.removed' : 'member.changed',
       targetKind: 'user',

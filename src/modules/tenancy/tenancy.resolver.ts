@@ -22,7 +22,7 @@ export async function findTenantBySlug(ctx: GqlContext, slug: string): Promise<T
  */
 export async function findAdministeredTenant(ctx: GqlContext, slug: string): Promise<Tenant> {
   const query = Tenant.query(ctx.db).where('slug', slug);
-  await scopeToTenants(ctx, query, 'tenants.id');
+  await scopeToTenants(ctx.db, ctx.principal, query, 'tenants.id');
   const tenant = await query.first();
   if (!tenant) throw new DomainError('TENANT_NOT_FOUND');
   return tenant;
@@ -88,7 +88,7 @@ export class TenancyResolver {
   @Query(() => [SharedNodeType], { description: "Shared nodes with capacity and usage: platform admins see all, tenant admins their tenants' nodes." })
   async sharedNodes(@Ctx() ctx: GqlContext): Promise<SharedNodeType[]> {
     const query = SharedNode.query(ctx.db).orderBy('hostname');
-    await scopeToTenants(ctx, query, 'shared_nodes.tenant_id');
+    await scopeToTenants(ctx.db, ctx.principal, query, 'shared_nodes.tenant_id');
     return (await query).map(toNode);
   }
 
