@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../graphql/context';
+import { graphqlErrorBody } from '../graphql/errors';
 import { SESSION_COOKIE_NAMES } from '../lib/cookies';
 import { sendError } from '../rest/responses';
 
@@ -28,11 +29,7 @@ export function responseHeaders(app: FastifyInstance, services: Services): void 
 
 function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfter: number): FastifyReply {
   if (request.url.startsWith('/graphql')) {
-    return reply
-      .code(429)
-      .header('retry-after', String(retryAfter))
-      .header('content-type', 'application/json')
-      .send(JSON.stringify({ errors: [{ message: 'Too many requests', extensions: { code: 'RATE_LIMITED' } }] }));
+    return reply.code(429).header('retry-after', String(retryAfter)).header('content-type', 'application/json').send(graphqlErrorBody('RATE_LIMITED'));
   }
   return sendError(reply, 'RATE_LIMITED', { 'retry-after': String(retryAfter) });
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { GqlContext } from '../graphql/context';
+import { graphqlErrorBody } from '../graphql/errors';
 import { compileRoutes, restBridge, type CompiledRoute } from './bridge';
 import { sendError, sendJson } from './responses';
 import type { LegacyRoute } from './route';
@@ -61,7 +62,7 @@ function answerError(error: FastifyError, request: FastifyRequest, reply: Fastif
   if (status >= 400 && status < 500) {
     // Framework-level rejections (e.g. unparsable JSON sent to /graphql): say what, not how.
     if (request.url.startsWith('/graphql')) {
-      return reply.code(status).send({ errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
+      return reply.code(status).header('content-type', 'application/json; charset=utf-8').send(graphqlErrorBody('BAD_REQUEST', error.message));
     }
     return sendJson(reply, status, JSON.stringify({ detail: error.message }));
   }
