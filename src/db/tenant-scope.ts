@@ -1,6 +1,7 @@
 import type { QueryBuilder, Model } from 'objection';
 import type { Knex } from 'knex';
 import type { Principal } from '../lib/principal';
+import { tenantsWhereRole } from './memberships';
 
 /**
  * The tenants whose data the caller may administer: every tenant for the platform itself
@@ -12,8 +13,7 @@ export async function administeredTenantIds(db: Knex, principal: Principal): Pro
   if (principal.kind === 'system' || (principal.kind === 'operator' && principal.isAdmin)) return 'all';
   if (principal.kind === 'apiKey') return [principal.tenantId];
   if (principal.kind !== 'operator') return [];
-  const rows: Array<{ tenant_id: string }> = await db('tenant_members').where({ user_id: principal.userId }).whereIn('role', ['owner', 'admin']).select('tenant_id');
-  return rows.map((r) => r.tenant_id);
+  return tenantsWhereRole(db, principal.userId, ['owner', 'admin']);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { GqlContext } from '../../graphql/context';
+import { roleIn } from '../../db/memberships';
 import { DomainError } from '../../lib/errors';
 import { Customer } from '../customers/customer.model';
 import { Instance } from '../tenancy/tenancy.model';
@@ -25,9 +26,9 @@ export async function tenantRole(ctx: GqlContext, tenantId: string): Promise<Ten
       return principal.tenantId === tenantId ? 'admin' : 'none';
     case 'operator': {
       if (principal.isAdmin) return 'admin';
-      const membership = await ctx.db('tenant_members').where({ tenant_id: tenantId, user_id: principal.userId }).first('role');
-      if (!membership) return 'none';
-      return membership.role === 'member' ? 'member' : 'admin';
+      const role = await roleIn(ctx.db, tenantId, principal.userId);
+      if (role === undefined) return 'none';
+      return role === 'member' ? 'member' : 'admin';
     }
     default:
       return 'none';

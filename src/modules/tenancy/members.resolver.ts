@@ -3,6 +3,7 @@ import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../graphql/auth-checker';
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { isPostgres } from '../../db/knex';
+import { deleteMember, membersOf, putMember, roleIn, someoneElseHolds } from '../../db/memberships';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import { User } from '../auth/auth.model';
@@ -18,8 +19,7 @@ async function standingIn(ctx: GqlContext, trx: Knex.Transaction, tenantId: stri
   const { principal } = ctx;
   if (principal.kind === 'system' || (principal.kind === 'operator' && principal.isAdmin)) return 'platform';
   if (principal.kind !== 'operator') return undefined;
-  const row: { role: MemberRole } | undefined = await trx('tenant_members').where({ tenant_id: tenantId, user_id: principal.userId }).first('role');
-  return row?.role;
+  return roleIn<MemberRole>(trx, tenantId, principal.userId);
 }
 
 /**
@@ -42,8 +42,7 @@ async function assertMayChange(trx: Knex.Transaction, tenantId: string, actor: S
   const touchesOwner = oldRole === MemberRole.owner || newRole === MemberRole.owner;
   if (touchesOwner && actor !== 'platform' && actor !== MemberRole.owner) throw new DomainError('FORBIDDEN');
   if (oldRole === MemberRole.owner && newRole !== MemberRole.owner) {
-    const other = await trx('tenant_members').where({ tenant_id: tenantId, role: MemberRole.owner }).whereNot({ user_id: userId }).first('user_id');
-    if (!other) throw new DomainError('LAST_OWNER');
+    if (!(await someoneElseHolds(trx, tenantId, MemberRole.owner, userId))) throw new DomainError('LAST_OWNER');
   }
 }
 
@@ -58,20 +57,18 @@ async function changeMembership(ctx: GqlContext, ref: MemberRefInput, newRole: M
   if (!user) throw new DomainError(newRole === undefined ? 'MEMBER_NOT_FOUND' : 'USER_NOT_FOUND');
   await ctx.db.transaction(async (trx) => {
     await lockTenant(trx, tenant.id);
-    const member = trx('tenant_members').where({ tenant_id: tenant.id, user_id: user.id });
-    const current: { role: MemberRole } | undefined = await member.clone().first('role');
+    const current = await roleIn<MemberRole>(trx, tenant.id, user.id);
     if (current === undefined && newRole === undefined) throw new DomainError('MEMBER_NOT_FOUND');
-    if (current?.role === newRole) return;
-    await assertMayChange(trx, tenant.id, await standingIn(ctx, trx, tenant.id), user.id, current?.role, newRole);
-    if (newRole === undefined) await member.clone().delete();
-    else if (current) await member.clone().update({ role: newRole });
-    else await trx('tenant_members').insert({ tenant_id: tenant.id, user_id: user.id, role: newRole, created_at: ctx.clock.now().toISOString() });
+    if (current === newRole) return;
+    await assertMayChange(trx, tenant.id, await standingIn(ctx, trx, tenant.id), user.id, current, newRole);
+    if (newRole === undefined) await deleteMember(trx, tenant.id, user.id);
+    else await putMember(trx, tenant.id, user.id, newRole, ctx.clock.now(), current !== undefined);
     await recordAudit(requestContext(ctx), trx, {
       tenantId: tenant.id,
       action: newRole === undefined ? 'member.removed' : 'member.changed',
       targetKind: 'user',
       targetId: user.id,
-      details: { oldRole: current?.role ?? null, newRole: newRole ?? null },
+      details: { oldRole: current ?? null, newRole: newRole ?? null },
     });
   });
   return user;
@@ -83,12 +80,7 @@ export class MembersResolver {
   @Query(() => [Membership], { description: "A tenant's members (its owners and admins, and the tenant's API keys, may list them)." })
   async members(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<Membership[]> {
     const tenant = await findAdministeredTenant(ctx, tenantSlug);
-    const rows: Array<{ user_id: string; email: string; role: MemberRole }> = await ctx
-      .db('tenant_members')
-      .join('users', 'users.id', 'tenant_members.user_id')
-      .where('tenant_members.tenant_id', tenant.id)
-      .orderBy('users.email_lower')
-      .select('tenant_members.user_id', 'users.email', 'tenant_members.role');
+    const rows = await membersOf<MemberRole>(ctx.db, tenant.id);
     return rows.map((r) => ({ userId: r.user_id, email: r.email, role: r.role }));
   }
 

@@ -1,0 +1,46 @@
+import type { Knex } from 'knex';
+
+/**
+ * Every read and write of `tenant_members` (who belongs to which tenant, in which role) goes
+ * through here, so tenant access is decided from one source. (The hot path's prepared
+ * statement for `me.tenants`, src/db/hot-path.ts, is the one read kept beside it, for speed.)
+ * Roles are the strings `owner`, `admin`, `member` (modules/tenancy/member-role.ts).
+ */
+export type Db = Knex | Knex.Transaction;
+
+/** The role of a user in a tenant, or undefined when they are not a member. */
+export async function roleIn<R extends string = string>(db: Db, tenantId: string, userId: string): Promise<R | undefined> {
+  const row: { role: R } | undefined = await db('tenant_members').where({ tenant_id: tenantId, user_id: userId }).first('role');
+  return row?.role;
+}
+
+/** The tenants where a user holds one of these roles. */
+export async function tenantsWhereRole(db: Db, userId: string, roles: readonly string[]): Promise<string[]> {
+  const rows: Array<{ tenant_id: string }> = await db('tenant_members').where({ user_id: userId }).whereIn('role', roles).select('tenant_id');
+  return rows.map((r) => r.tenant_id);
+}
+
+/** Whether someone other than `userId` holds `role` in the tenant. */
+export async function someoneElseHolds(db: Db, tenantId: string, role: string, userId: string): Promise<boolean> {
+  return (await db('tenant_members').where({ tenant_id: tenantId, role }).whereNot({ user_id: userId }).first('user_id')) !== undefined;
+}
+
+/** Gives the user `role` in the tenant (joining it if they were not a member). */
+export async function putMember(db: Db, tenantId: string, userId: string, role: string, now: Date, isMember: boolean): Promise<void> {
+  if (isMember) await db('tenant_members').where({ tenant_id: tenantId, user_id: userId }).update({ role });
+  else await db('tenant_members').insert({ tenant_id: tenantId, user_id: userId, role, created_at: now.toISOString() });
+}
+
+/** Takes the user out of the tenant. */
+export async function deleteMember(db: Db, tenantId: string, userId: string): Promise<void> {
+  await db('tenant_members').where({ tenant_id: tenantId, user_id: userId }).delete();
+}
+
+/** A tenant's members with their address, by address. */
+export async function membersOf<R extends string = string>(db: Db, tenantId: string): Promise<Array<{ user_id: string; email: string; role: R }>> {
+  return db('tenant_members')
+    .join('users', 'users.id', 'tenant_members.user_id')
+    .where('tenant_members.tenant_id', tenantId)
+    .orderBy('users.email_lower')
+    .select('tenant_members.user_id', 'users.email', 'tenant_members.role');
+}
