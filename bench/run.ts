@@ -587,7 +587,8 @@ async function main(): Promise<void> {
     const titleOf = (part: string) => part.slice(3, part.indexOf('\n'));
     const merged = new Map(parts.map((part) => [titleOf(part), part.trimEnd()]));
     for (const part of markdown) merged.set(titleOf(part), part.trimEnd());
-    const note = `Partial run ${new Date(started).toISOString()} (BENCH_ONLY=${process.env.BENCH_ONLY}): only ${sections.map(([title]) => `"${title}"`).join(', ')} re-measured; the other sections are from the run above.\n\n`;
+    const hotConfigs = process.env.BENCH_HOT_CONFIGS ? `, BENCH_HOT_CONFIGS=${process.env.BENCH_HOT_CONFIGS}` : '';
+    const note = `Partial run ${new Date(started).toISOString()} (BENCH_ONLY=${process.env.BENCH_ONLY}${hotConfigs}): only ${sections.map(([title]) => `"${title}"`).join(', ')} re-measured; the other sections are from the run above.\n\n`;
     fs.writeFileSync(resultsFile, `${head.trimEnd()}\n\n${note}${[...merged.values()].join('\n\n')}\n`);
     fs.rmSync(tmp, { recursive: true, force: true });
     process.stdout.write(`\nmerged into bench/results.md\n`);
