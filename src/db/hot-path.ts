@@ -347,10 +347,14 @@ export class HotPath {
     this.forgetLook();
   }
 
-  /** The first row of a statement, from memory while the database has not changed. */
-  private async one<T>(name: StatementName, values: string[]): Promise<T | undefined> {
-    if (!this.fresh()) return (await this.all<T>(name, values))[0];
-    return this.cache.through(`${name}:${values.join(':')}`, async () => (await this.all<T>(name, values))[0]);
+  /** What `load` answers, from memory while the database has not changed it. */
+  private remembered<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.fresh() ? this.cache.through(key, load) : load();
+  }
+
+  /** The first row of a statement (an absent row is never remembered). */
+  private one<T>(name: StatementName, values: string[]): Promise<T | undefined> {
+    return this.remembered(`${name}:${values.join(':')}`, async () => (await this.all<T>(name, values))[0]);
   }
 
   /** The user of a live operator session, or undefined (revoked, unknown, or another kind). */
@@ -384,8 +388,7 @@ export class HotPath {
   }
 
   /** The tenants an operator belongs to, with their role, by slug. */
-  async memberships(userId: string): Promise<readonly MembershipRow[]> {
-    if (!this.fresh()) return this.all<MembershipRow>('memberships', [userId]);
-    return this.cache.through(`memberships:${userId}`, () => this.all<MembershipRow>('memberships', [userId]));
+  memberships(userId: string): Promise<readonly MembershipRow[]> {
+    return this.remembered(`memberships:${userId}`, () => this.all<MembershipRow>('memberships', [userId]));
   }
 }
