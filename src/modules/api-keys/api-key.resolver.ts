@@ -3,11 +3,9 @@ import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-g
 import { Role } from '../../graphql/auth-checker';
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
-import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { randomToken, sha256Hex } from '../../lib/secrets';
-import { tenantRole } from '../access/reach';
-import { findAdministeredTenant } from '../tenancy/tenancy.resolver';
+import { rowToAdminister, tenantToAdminister } from '../access/reach';
 import { AuditQueryInput, CreateApiKeyInput } from './api-key.inputs';
 import { ApiKeyType, AuditEvent, CreatedApiKey } from './api-key.types';
 
@@ -44,7 +42,7 @@ export class ApiKeyResolver {
   @Authorized([Role.VerifiedOperator])
   @Mutation(() => CreatedApiKey, { description: 'Creates an API key for a tenant; the key is shown only in this answer.' })
   async createApiKey(@Arg('input') input: CreateApiKeyInput, @Ctx() ctx: GqlContext): Promise<CreatedApiKey> {
-    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
+    const tenant = await tenantToAdminister(ctx, input.tenantSlug);
     const prefix = `hck_${randomBytes(6).toString('base64url').slice(0, 8)}`;
     const key = `${prefix}_${randomToken(32)}`;
     const row: ApiKeyRow = { id: newId(), tenant_id: tenant.id, name: input.name, prefix, requests_per_minute: input.requestsPerMinute ?? null, created_at: ctx.clock.now().toISOString(), last_used_at: null, revoked_at: null };
@@ -58,7 +56,7 @@ export class ApiKeyResolver {
   @Authorized([Role.VerifiedOperator])
   @Query(() => [ApiKeyType], { description: "A tenant's API keys (never the keys themselves)." })
   async apiKeys(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<ApiKeyType[]> {
-    const tenant = await findAdministeredTenant(ctx, tenantSlug);
+    const tenant = await tenantToAdminister(ctx, tenantSlug);
     const rows: ApiKeyRow[] = await ctx.db('api_keys').where({ tenant_id: tenant.id }).orderBy('created_at').select('id', 'tenant_id', 'name', 'prefix', 'requests_per_minute', 'created_at', 'last_used_at', 'revoked_at');
     return rows.map(toApiKey);
   }
@@ -66,8 +64,7 @@ export class ApiKeyResolver {
   @Authorized([Role.VerifiedOperator])
   @Mutation(() => ApiKeyType, { description: 'Revokes an API key at once.' })
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<ApiKeyType> {
-    const row: ApiKeyRow | undefined = await ctx.db('api_keys').where({ id }).first();
-    if (!row || (await tenantRole(ctx, row.tenant_id)) !== 'admin') throw new DomainError('API_KEY_NOT_FOUND');
+    const row = await rowToAdminister<ApiKeyRow>(ctx, await ctx.db('api_keys').where({ id }).first(), 'API_KEY_NOT_FOUND');
     const now = ctx.clock.now().toISOString();
     await ctx.db.transaction(async (trx) => {
       await trx('api_keys').where({ id: row.id }).whereNull('revoked_at').update({ revoked_at: now });
@@ -79,7 +76,7 @@ export class ApiKeyResolver {
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => [AuditEvent], { description: "A tenant's audit events, newest first (tenant admins)." })
   async auditEvents(@Arg('input') input: AuditQueryInput, @Ctx() ctx: GqlContext): Promise<AuditEvent[]> {
-    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
+    const tenant = await tenantToAdminister(ctx, input.tenantSlug);
     return listAudit(ctx, tenant.id, input.first);
   }
 

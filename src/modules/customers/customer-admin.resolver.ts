@@ -4,9 +4,9 @@ import type { GqlContext } from '../../graphql/context';
 import { parseUuid } from '../../pydantic/uuid';
 import { Issue } from '../../pydantic/issues';
 import { inputValidationError } from '../../validation/errors';
-import { customerToAdminister } from '../access/reach';
+import { customerToAdminister, tenantToAdminister } from '../access/reach';
 import { Plan } from '../tenancy/tenancy.model';
-import { findAdministeredTenant, siteUrl } from '../tenancy/tenancy.resolver';
+import { siteUrl } from '../tenancy/tenancy.resolver';
 import { CustomerListInput } from './customer.inputs';
 import { Customer } from './customer.model';
 import { CustomerPage, CustomerType } from './customer.types';
@@ -57,7 +57,7 @@ export class CustomerAdminResolver {
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => CustomerPage, { description: "A tenant's customers, newest first, a page at a time." })
   async customers(@Arg('input') input: CustomerListInput, @Ctx() ctx: GqlContext): Promise<CustomerPage> {
-    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
+    const tenant = await tenantToAdminister(ctx, input.tenantSlug);
     const query = Customer.query(ctx.db).where('tenant_id', tenant.id).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(input.first + 1);
     if (input.status !== undefined) query.where('status', input.status);
     if (input.after !== undefined) {

@@ -192,7 +192,7 @@ export class PinResolver {
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Mutation(() => PinPolicyType, { description: "Changes the given fields of an instance's PIN policy (tenant admins)." })
   async updatePinPolicy(@Arg('instanceId', () => ID) instanceId: string, @Arg('input') input: PinPolicyPatchInput, @Ctx() ctx: GqlContext): Promise<PinPolicyType> {
-    const instance = await instanceInReach(ctx, instanceId, 'admin');
+    const instance = await instanceInReach(ctx, instanceId, 'administer');
     const current = await policyOf(ctx, instance.id);
     const next = {
       instance_id: instance.id,

@@ -4,23 +4,14 @@ import { Role } from '../../graphql/auth-checker';
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { isPostgres } from '../../db/knex';
 import { deleteMember, membersOf, putMember, roleIn, someoneElseHolds } from '../../db/memberships';
+import { standingIn, type Standing } from '../../db/tenant-scope';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
+import { tenantToAdminister } from '../access/reach';
 import { User } from '../auth/auth.model';
 import { MemberRole } from './member-role';
 import { MemberInput, MemberRefInput } from './tenancy.inputs';
-import { findAdministeredTenant } from './tenancy.resolver';
 import { Membership } from './tenancy.types';
-
-/** Where the caller stands in a tenant: the platform (the CLI, a platform admin) or a role. */
-type Standing = 'platform' | MemberRole | undefined;
-
-async function standingIn(ctx: GqlContext, trx: Knex.Transaction, tenantId: string): Promise<Standing> {
-  const { principal } = ctx;
-  if (principal.kind === 'system' || (principal.kind === 'operator' && principal.isAdmin)) return 'platform';
-  if (principal.kind !== 'operator') return undefined;
-  return roleIn<MemberRole>(trx, tenantId, principal.userId);
-}
 
 /**
  * Membership changes of one tenant run one at a time: on PostgreSQL the tenant row is locked
@@ -38,7 +29,8 @@ async function lockTenant(trx: Knex.Transaction, tenantId: string): Promise<void
  * them): a key manages neither keys nor people.
  */
 async function assertMayChange(trx: Knex.Transaction, tenantId: string, actor: Standing, userId: string, oldRole: MemberRole | undefined, newRole: MemberRole | undefined): Promise<void> {
-  if (actor === undefined || actor === MemberRole.member) throw new DomainError('TENANT_NOT_FOUND');
+  if (actor === 'none') throw new DomainError('TENANT_NOT_FOUND');
+  if (actor === 'member' || actor === 'key') throw new DomainError('FORBIDDEN');
   const touchesOwner = oldRole === MemberRole.owner || newRole === MemberRole.owner;
   if (touchesOwner && actor !== 'platform' && actor !== MemberRole.owner) throw new DomainError('FORBIDDEN');
   if (oldRole === MemberRole.owner && newRole !== MemberRole.owner) {
@@ -52,7 +44,7 @@ async function assertMayChange(trx: Knex.Transaction, tenantId: string, actor: S
  * already has changes nothing and records nothing.
  */
 async function changeMembership(ctx: GqlContext, ref: MemberRefInput, newRole: MemberRole | undefined): Promise<User> {
-  const tenant = await findAdministeredTenant(ctx, ref.tenantSlug);
+  const tenant = await tenantToAdminister(ctx, ref.tenantSlug);
   const user = await User.query(ctx.db).findOne({ email_lower: ref.email.toLowerCase() });
   if (!user) throw new DomainError(newRole === undefined ? 'MEMBER_NOT_FOUND' : 'USER_NOT_FOUND');
   await ctx.db.transaction(async (trx) => {
@@ -60,7 +52,7 @@ async function changeMembership(ctx: GqlContext, ref: MemberRefInput, newRole: M
     const current = await roleIn<MemberRole>(trx, tenant.id, user.id);
     if (current === undefined && newRole === undefined) throw new DomainError('MEMBER_NOT_FOUND');
     if (current === newRole) return;
-    await assertMayChange(trx, tenant.id, await standingIn(ctx, trx, tenant.id), user.id, current, newRole);
+    await assertMayChange(trx, tenant.id, await standingIn(trx, ctx.principal, tenant.id), user.id, current, newRole);
     if (newRole === undefined) await deleteMember(trx, tenant.id, user.id);
     else await putMember(trx, tenant.id, user.id, newRole, ctx.clock.now(), current !== undefined);
     await recordAudit(requestContext(ctx), trx, {
@@ -79,7 +71,7 @@ export class MembersResolver {
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => [Membership], { description: "A tenant's members (its owners and admins, and the tenant's API keys, may list them)." })
   async members(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<Membership[]> {
-    const tenant = await findAdministeredTenant(ctx, tenantSlug);
+    const tenant = await tenantToAdminister(ctx, tenantSlug);
     const rows = await membersOf<MemberRole>(ctx.db, tenant.id);
     return rows.map((r) => ({ userId: r.user_id, email: r.email, role: r.role }));
   }

@@ -3,6 +3,7 @@ import type { GqlContext } from '../../graphql/context';
 import { Role } from '../../graphql/auth-checker';
 import { isUniqueViolation } from '../../db/errors';
 import { scopeToTenants } from '../../db/tenant-scope';
+import { tenantToAdminister } from '../access/reach';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { AddSharedNodeInput, CreateInstanceInput, CreatePlanInput, CreateTenantInput } from './tenancy.inputs';
@@ -12,18 +13,6 @@ import { freeSiteSlug, takeNodeSlot } from './placement';
 
 export async function findTenantBySlug(ctx: GqlContext, slug: string): Promise<Tenant> {
   const tenant = await Tenant.query(ctx.db).findOne({ slug });
-  if (!tenant) throw new DomainError('TENANT_NOT_FOUND');
-  return tenant;
-}
-
-/**
- * A tenant the caller administers: the platform, a platform admin, or an owner/admin of
- * that tenant. Anyone else is told the tenant does not exist (no probing other tenants).
- */
-export async function findAdministeredTenant(ctx: GqlContext, slug: string): Promise<Tenant> {
-  const query = Tenant.query(ctx.db).where('slug', slug);
-  await scopeToTenants(ctx.db, ctx.principal, query, 'tenants.id');
-  const tenant = await query.first();
   if (!tenant) throw new DomainError('TENANT_NOT_FOUND');
   return tenant;
 }
@@ -95,14 +84,14 @@ export class TenancyResolver {
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => [PlanType], { description: "All of a tenant's plans, inactive ones included." })
   async plans(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<PlanType[]> {
-    const tenant = await findAdministeredTenant(ctx, tenantSlug);
+    const tenant = await tenantToAdminister(ctx, tenantSlug);
     return (await Plan.query(ctx.db).where('tenant_id', tenant.id).orderBy([{ column: 'display_order' }, { column: 'name' }])).map(toPlan);
   }
 
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Query(() => [InstanceType], { description: "A tenant's instances (sites) and where they are placed." })
   async instances(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<InstanceType[]> {
-    const tenant = await findAdministeredTenant(ctx, tenantSlug);
+    const tenant = await tenantToAdminister(ctx, tenantSlug);
     const rows = await Instance.query(ctx.db)
       .join('shared_nodes', 'shared_nodes.id', 'instances.node_id')
       .where('instances.tenant_id', tenant.id)
@@ -133,7 +122,7 @@ export class TenancyResolver {
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Mutation(() => PlanType, { description: 'Platform admins, and owners/admins of the tenant.' })
   async createPlan(@Arg('input') input: CreatePlanInput, @Ctx() ctx: GqlContext): Promise<PlanType> {
-    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
+    const tenant = await tenantToAdminister(ctx, input.tenantSlug);
     try {
       const plan = await Plan.query(ctx.db).insertAndFetch({
         id: newId(),
@@ -157,7 +146,7 @@ export class TenancyResolver {
   @Mutation(() => SharedNodeType, { description: "Platform admins (any node), and owners/admins of the tenant (the tenant's own nodes)." })
   async addSharedNode(@Arg('input') input: AddSharedNodeInput, @Ctx() ctx: GqlContext): Promise<SharedNodeType> {
     if (input.tenantSlug === undefined && !isPlatformAdmin(ctx)) throw new DomainError('FORBIDDEN');
-    const tenant = input.tenantSlug === undefined ? null : await findAdministeredTenant(ctx, input.tenantSlug);
+    const tenant = input.tenantSlug === undefined ? null : await tenantToAdminister(ctx, input.tenantSlug);
     try {
       const node = await SharedNode.query(ctx.db).insertAndFetch({
         id: newId(),
@@ -178,7 +167,7 @@ export class TenancyResolver {
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Mutation(() => InstanceType, { description: 'Creates a site and places it on a shared node (one slot). Platform admins, and owners/admins of the tenant.' })
   async createInstance(@Arg('input') input: CreateInstanceInput, @Ctx() ctx: GqlContext): Promise<InstanceType> {
-    const tenant = await findAdministeredTenant(ctx, input.tenantSlug);
+    const tenant = await tenantToAdminister(ctx, input.tenantSlug);
     let nodeId: string | undefined;
     if (input.nodeHostname !== undefined) {
       const node = await SharedNode.query(ctx.db).findOne({ hostname: input.nodeHostname });
