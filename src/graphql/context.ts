@@ -54,6 +54,12 @@ export interface GqlContext extends Services {
   credentials: Credentials;
   /** Starts `anonymous` (or `system`); `authenticate()` replaces it once checked. */
   principal: Principal;
+  /**
+   * The input class whose value this surface has already validated (the REST bridge checks a
+   * body with FastAPI's rules before it runs the operation), so execution does not check it
+   * again: each input is validated once per surface, from the same declarations.
+   */
+  validatedInput?: Function;
 }
 
 /** What lower layers (audit, data) need to know of a request: plain values, no GraphQL. */

@@ -20,9 +20,12 @@ const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAu
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules, so
- * `/graphql` reports exactly the FastAPI 422 list in `extensions.detail`.
+ * `/graphql` reports exactly the FastAPI 422 list in `extensions.detail`. An input the
+ * surface already validated (the REST bridge's body, `GqlContext.validatedInput`) is not
+ * validated twice.
  */
-export const gatewayValidateFn: ValidatorFn = (argValue, argType, { info }) => {
+export const gatewayValidateFn: ValidatorFn = (argValue, argType, { info, context }) => {
+  if (argType === (context as GqlContext).validatedInput) return;
   if (!isInputClass(argType) || argValue === null || typeof argValue !== 'object') return;
   const issues = validateInputObject(inputModelFor(argType, info.schema), argValue as Record<string, unknown>);
   if (issues.length > 0) throw inputValidationError(issues);

@@ -130,6 +130,7 @@ async function serve(
     else issues.push(...validated.issues);
   }
   if (issues.length > 0) return sendIssues(reply, issues);
+  if (input !== undefined) context.validatedInput = route.body;
 
   const result = await compiled.run(context, route.variables({ path, body: input, cookies: context.credentials.cookies, basic }));
   if (result.errors && result.errors.length > 0) return sendOperationError(request, reply, result.errors[0], unauthorized);
