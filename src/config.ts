@@ -171,6 +171,8 @@ class EnvReader {
 }
 
 const DEFAULT_SQLITE_FILE = path.join('data', 'hydracore.sqlite');
+/** CONTRACT section 3: refresh tokens live 30 days unless configured otherwise. */
+export const DEFAULT_REFRESH_TOKEN_TTL_DAYS = 30;
 
 function readDatabase(reader: EnvReader): DatabaseConfig {
   const url = reader.optional('DATABASE_URL');
@@ -266,8 +268,8 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
       issuer: readIssuer(reader, publicUrl),
       audience: reader.string('JWT_AUDIENCE', 'hydracore'),
     },
-    operatorRefreshTtlSeconds: reader.int('REFRESH_TOKEN_TTL_DAYS', 30, 1, 365) * 86_400,
-    customerRefreshTtlSeconds: reader.int('CUSTOMER_REFRESH_TOKEN_TTL_DAYS', 30, 1, 365) * 86_400,
+    operatorRefreshTtlSeconds: reader.int('REFRESH_TOKEN_TTL_DAYS', DEFAULT_REFRESH_TOKEN_TTL_DAYS, 1, 365) * 86_400,
+    customerRefreshTtlSeconds: reader.int('CUSTOMER_REFRESH_TOKEN_TTL_DAYS', DEFAULT_REFRESH_TOKEN_TTL_DAYS, 1, 365) * 86_400,
     pendingSignupTtlSeconds: reader.int('PENDING_SIGNUP_TTL_HOURS', 24, 1, 720) * 3600,
     cookieSecure,
     codeKey: createHash('sha256').update(`hydracore one-time codes\0${codeSecret}`).digest(),

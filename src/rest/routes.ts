@@ -1,6 +1,8 @@
 import { EmailInput, LoginInput, RefreshInput, RegisterInput, ResetPasswordInput, VerifyEmailInput } from '../modules/auth/auth.inputs';
 import { CustomerCodeInput, CustomerLoginInput, SignupInput } from '../modules/customers/customer.inputs';
 import { ConfirmPinInput, PinPolicyPatchInput, SetPinInput } from '../modules/pins/pin.inputs';
+import { PIN_LOCK_MS, PIN_MAX_FAILURES } from '../modules/pins/pin.model';
+import { inWords } from '../lib/durations';
 import { pyDatetime } from '../pydantic/json';
 import { ok, type CookieFamily, type LegacyResponse, type LegacyRoute, type RequestParts } from './route';
 import { refreshCookieName } from './cookies';
@@ -338,7 +340,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     path: '/v1/instances/{instance_id}/pin/confirm',
     tag: 'PIN confirmation',
     summary: 'Confirm Pin',
-    description: 'Confirm the PIN for a skill: 5 wrong PINs in a row lock it for 15 minutes; a right one opens a PIN session for the policy TTL.',
+    description: `Confirm the PIN for a skill: ${PIN_MAX_FAILURES} wrong PINs in a row lock it for ${inWords(PIN_LOCK_MS)}; a right one opens a PIN session for the policy TTL.`,
     pathParams: { instance_id: 'uuid' },
     body: ConfirmPinInput,
     operation: 'mutation ConfirmPin($id: ID!, $input: ConfirmPinInput!) { confirmPin(instanceId: $id, input: $input) { confirmed expires_at: expiresAt required } }',

@@ -1,5 +1,6 @@
 import { Length, Max, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
+import { LIMITS } from '../../lib/limits';
 
 @InputType()
 export class CreateApiKeyInput {
@@ -11,7 +12,7 @@ export class CreateApiKeyInput {
   @Length(1, 100)
   name!: string;
 
-  @Field(() => Int, { nullable: true, description: "This key's request budget per minute; unset: API_KEY_REQUESTS_PER_MINUTE (6000 by default)." })
+  @Field(() => Int, { nullable: true, description: `This key's request budget per minute; unset: ${LIMITS.apiKeyRequests.env} (${LIMITS.apiKeyRequests.limit} by default).` })
   @Min(1)
   @Max(1_000_000)
   requestsPerMinute?: number;

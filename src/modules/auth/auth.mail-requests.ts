@@ -39,7 +39,7 @@ export function authMailRequestHandlers(services: Services) {
       const token = randomToken(32);
       const expiresAt = new Date(now.getTime() + RESET_TOKEN_TTL_MS);
       await trx('password_resets').insert({ id: newId(), user_id: user.id, token_hash: sha256Hex(token), created_at: iso(now), expires_at: iso(expiresAt) });
-      await services.outbox.enqueue(trx, passwordResetMail(user.email, `${services.config.publicUrl}/reset-password?token=${token}`, expiresAt));
+      await services.outbox.enqueue(trx, passwordResetMail(user.email, `${services.config.publicUrl}/reset-password?token=${token}`, expiresAt, RESET_TOKEN_TTL_MS));
     },
 
     /** A new code only for an account that still needs verification. */

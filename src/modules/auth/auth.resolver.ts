@@ -4,6 +4,9 @@ import { ACCESS_TOKEN_TYPE } from '../../graphql/authenticate';
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { isUniqueViolation } from '../../db/errors';
 import { recordAudit } from '../../lib/audit';
+import { inWords } from '../../lib/durations';
+import { emailKey } from '../../lib/email-key';
+import { LIMITS } from '../../lib/limits';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/secrets';
@@ -11,7 +14,7 @@ import type { IssuedRefresh } from '../../lib/sessions';
 import { limitMailRequests } from './auth.limits';
 import { checkAccountPassword, checkOneTimeSecret } from './credential-checks';
 import { endSession, rotateRefreshToken } from './session-flows';
-import { mailVerificationCode, verifySubject } from './auth.mail-requests';
+import { mailVerificationCode, RESET_TOKEN_TTL_MS, verifySubject } from './auth.mail-requests';
 import { User } from './auth.model';
 import {
   EmailInput,
@@ -22,20 +25,18 @@ import {
   TokenCredentialsInput,
   VerifyEmailInput,
 } from './auth.inputs';
-import { Me, Message, Operator, TenantMembership, TokenPair } from './auth.types';
+import { Me, Message, OPERATOR_ACCESS_TTL_SECONDS, Operator, TenantMembership, TokenPair } from './auth.types';
 
-/** CONTRACT section 3: operator access tokens live 30 minutes. */
-export const OPERATOR_ACCESS_TTL_SECONDS = 1800;
+const LOGIN_LOCK = LIMITS.loginFailuresPerAddress;
 
 export const FORGOT_PASSWORD_MESSAGE = 'If that email is registered, a reset link has been sent';
 export const RESEND_VERIFICATION_MESSAGE = 'If that email needs verification, a code has been sent';
 export const PASSWORD_RESET_MESSAGE = 'Password has been reset';
 
 const iso = (date: Date) => date.toISOString();
-const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 async function findUserByEmail(ctx: GqlContext, email: string): Promise<User | undefined> {
-  return User.query(ctx.db).findOne({ email_lower: normalizeEmail(email) });
+  return User.query(ctx.db).findOne({ email_lower: emailKey(email) });
 }
 
 /** A token pair for a session: a signed access token and the session's new refresh token. */
@@ -82,7 +83,7 @@ async function createUser(ctx: GqlContext, email: string, password: string, flag
       const user = await User.query(trx).insertAndFetch({
         id: newId(),
         email,
-        email_lower: email.toLowerCase(),
+        email_lower: emailKey(email),
         password_hash: passwordHash,
         email_verified: flags.verified,
         is_admin: flags.admin,
@@ -107,7 +108,7 @@ export class AuthResolver {
     return startSession(ctx, user);
   }
 
-  @Mutation(() => TokenPair, { description: 'Signs in with email and password. 10 failures per address in 15 minutes: 429.' })
+  @Mutation(() => TokenPair, { description: `Signs in with email and password. ${LOGIN_LOCK.limit} failures per address in ${inWords(LOGIN_LOCK.windowSeconds * 1000)} (by default): 429.` })
   async login(@Arg('input') input: LoginInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
     return startSession(ctx, await checkPassword(ctx, input.email, input.password));
   }
@@ -150,11 +151,11 @@ export class AuthResolver {
   async forgotPassword(@Arg('input') input: EmailInput, @Ctx() ctx: GqlContext): Promise<Message> {
     await limitMailRequests(ctx, 'forgot-password');
     // The same single insert for every address: the timing cannot tell whether it has an account.
-    await ctx.mailRequests.enqueue(ctx.db, { kind: 'password_reset', email: normalizeEmail(input.email) });
+    await ctx.mailRequests.enqueue(ctx.db, { kind: 'password_reset', email: emailKey(input.email) });
     return { message: FORGOT_PASSWORD_MESSAGE };
   }
 
-  @Mutation(() => Message, { description: 'Sets a new password with a reset link token (single use, 30 minutes) and ends every session.' })
+  @Mutation(() => Message, { description: `Sets a new password with a reset link token (single use, ${inWords(RESET_TOKEN_TTL_MS)}) and ends every session.` })
   async resetPassword(@Arg('input') input: ResetPasswordInput, @Ctx() ctx: GqlContext): Promise<Message> {
     const now = ctx.clock.now();
     let found: { id: string; user_id: string } | undefined;
@@ -181,7 +182,7 @@ export class AuthResolver {
   async resendVerification(@Arg('input') input: EmailInput, @Ctx() ctx: GqlContext): Promise<Message> {
     await limitMailRequests(ctx, 'resend-verification');
     // The same single insert for every address: the timing cannot tell whether it needs a code.
-    await ctx.mailRequests.enqueue(ctx.db, { kind: 'email_verification', email: normalizeEmail(input.email) });
+    await ctx.mailRequests.enqueue(ctx.db, { kind: 'email_verification', email: emailKey(input.email) });
     return { message: RESEND_VERIFICATION_MESSAGE };
   }
 

@@ -1,6 +1,14 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { DEFAULT_REFRESH_TOKEN_TTL_DAYS } from '../../config';
+import { inWords } from '../../lib/durations';
 
-@ObjectType({ simpleResolvers: true, description: 'Operator tokens. The access token lives 30 minutes, the refresh token 30 days.' })
+/** CONTRACT section 3: operator access tokens live 30 minutes. */
+export const OPERATOR_ACCESS_TTL_SECONDS = 1800;
+
+@ObjectType({
+  simpleResolvers: true,
+  description: `Operator tokens. The access token lives ${inWords(OPERATOR_ACCESS_TTL_SECONDS * 1000)}, the refresh token ${inWords(DEFAULT_REFRESH_TOKEN_TTL_DAYS * 86_400_000)} (REFRESH_TOKEN_TTL_DAYS).`,
+})
 export class TokenPair {
   @Field()
   accessToken!: string;

@@ -1,8 +1,7 @@
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
+import { emailKey } from '../../lib/email-key';
 import { sha256Hex } from '../../lib/secrets';
-
-const normalised = (email: string) => email.trim().toLowerCase();
 
 /**
  * Every check of an account password goes through here: login, `/auth/token`, and the
@@ -20,14 +19,14 @@ const normalised = (email: string) => email.trim().toLowerCase();
  * so the answer's timing does not tell whether the account exists.
  */
 export async function checkAccountPassword(ctx: GqlContext, email: string, hash: string | undefined, password: string): Promise<boolean> {
-  const reserved = await ctx.limits.takeAll(['loginFailuresPerIp', ctx.ip], ['loginFailuresPerAddress', normalised(email)]);
+  const reserved = await ctx.limits.takeAll(['loginFailuresPerIp', ctx.ip], ['loginFailuresPerAddress', emailKey(email)]);
   const valid = hash !== undefined ? await ctx.passwords.verify(hash, password) : await ctx.passwords.verifyDummy(password);
   if (valid) {
     await ctx.limits.refund(...reserved);
     return true;
   }
   // The address is kept as a digest: failures can be correlated without storing unknown addresses.
-  await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'login.failed', targetKind: 'email', targetId: sha256Hex(normalised(email)) });
+  await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'login.failed', targetKind: 'email', targetId: sha256Hex(emailKey(email)) });
   return false;
 }
 

@@ -3,6 +3,7 @@ import { Role, type CustomerPrincipal } from '../../graphql/auth-checker';
 import { CUSTOMER_TOKEN_TYPE } from '../../graphql/authenticate';
 import type { GqlContext } from '../../graphql/context';
 import { isUniqueViolation } from '../../db/errors';
+import { emailKey } from '../../lib/email-key';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { CodePurpose } from '../../lib/one-time-codes';
@@ -17,10 +18,8 @@ import { siteUrl } from '../tenancy/tenancy.resolver';
 import { customerSubject, mailCustomerCode } from './customer.mail-requests';
 import { CustomerCodeInput, CustomerLoginInput, SignupInput } from './customer.inputs';
 import { Customer } from './customer.model';
-import { CustomerTokens, CustomerType, SignupResult } from './customer.types';
+import { CUSTOMER_ACCESS_TTL_SECONDS, CustomerTokens, CustomerType, SignupResult } from './customer.types';
 
-/** CONTRACT section 3: customer access tokens live 60 minutes. */
-export const CUSTOMER_ACCESS_TTL_SECONDS = 3600;
 export const SIGNUP_MESSAGE = 'Check your email to get started';
 
 async function tenantBySlug(ctx: GqlContext, slug: string): Promise<Tenant | undefined> {
@@ -28,7 +27,7 @@ async function tenantBySlug(ctx: GqlContext, slug: string): Promise<Tenant | und
 }
 
 async function customerByEmail(ctx: GqlContext, tenantId: string, email: string): Promise<Customer | undefined> {
-  return Customer.query(ctx.db).findOne({ tenant_id: tenantId, email_lower: email.toLowerCase() });
+  return Customer.query(ctx.db).findOne({ tenant_id: tenantId, email_lower: emailKey(email) });
 }
 
 async function siteUrlOf(ctx: GqlContext, customerId: string): Promise<string> {
@@ -90,7 +89,7 @@ async function createPendingCustomer(ctx: GqlContext, tenant: Tenant, plan: Plan
       id: newId(),
       tenant_id: tenant.id,
       email: input.email,
-      email_lower: input.email.toLowerCase(),
+      email_lower: emailKey(input.email),
       company_name: input.companyName,
       plan_id: plan.id,
       status: 'pending',
@@ -154,7 +153,7 @@ export class CustomerAuthResolver {
   async customerLogin(@Arg('input') input: CustomerLoginInput, @Ctx() ctx: GqlContext): Promise<boolean> {
     await limitMailRequests(ctx, 'customer-login');
     // The same single insert for any tenant and address: the timing cannot tell who is a customer.
-    await ctx.mailRequests.enqueue(ctx.db, { kind: 'customer_login', email: input.email.toLowerCase(), tenantSlug: input.tenantSlug });
+    await ctx.mailRequests.enqueue(ctx.db, { kind: 'customer_login', email: emailKey(input.email), tenantSlug: input.tenantSlug });
     return true;
   }
 

@@ -1,6 +1,10 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { inWords } from '../../lib/durations';
 
-@ObjectType({ simpleResolvers: true, description: 'Customer portal tokens. The access token lives 60 minutes.' })
+/** CONTRACT section 3: customer access tokens live 60 minutes. */
+export const CUSTOMER_ACCESS_TTL_SECONDS = 3600;
+
+@ObjectType({ simpleResolvers: true, description: `Customer portal tokens. The access token lives ${inWords(CUSTOMER_ACCESS_TTL_SECONDS * 1000)}.` })
 export class CustomerTokens {
   @Field()
   accessToken!: string;

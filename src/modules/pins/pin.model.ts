@@ -2,6 +2,10 @@ import { BaseModel } from '../../db/base-model';
 
 export type PinSubjectKind = 'user' | 'customer';
 
+/** CONTRACT section 4: 5 wrong PINs in a row lock the PIN for 15 minutes. */
+export const PIN_MAX_FAILURES = 5;
+export const PIN_LOCK_MS = 15 * 60_000;
+
 export class Pin extends BaseModel {
   static override tableName = 'pins';
   static override dateColumns = ['locked_until', 'created_at', 'updated_at'];

@@ -8,12 +8,9 @@ import { assertInstanceReach, customerToAdminister, instanceInReach } from '../a
 import type { Instance } from '../tenancy/tenancy.model';
 import { checkAccountPassword } from '../auth/credential-checks';
 import { ConfirmPinInput, PinAppliesTo, PinPolicyPatchInput, RemoveMyPinInput, SetMyPinInput, SetPinInput } from './pin.inputs';
-import { Pin, PinPolicy, type PinSubjectKind } from './pin.model';
+import { Pin, PIN_LOCK_MS, PIN_MAX_FAILURES, PinPolicy, type PinSubjectKind } from './pin.model';
 import { PinConfirmation, PinPolicyType, PinRequirement, PinStatus } from './pin.types';
 
-/** CONTRACT section 4: 5 wrong PINs in a row lock the PIN for 15 minutes. */
-export const PIN_MAX_FAILURES = 5;
-export const PIN_LOCK_MS = 15 * 60_000;
 const DEFAULT_POLICY = { pinAppliesTo: PinAppliesTo.all, pinRequiredSkills: [] as string[], pinSessionTtlMinutes: 30 };
 
 type Subject = { kind: PinSubjectKind; id: string };

@@ -6,6 +6,7 @@ import { isPostgres } from '../../db/knex';
 import { deleteMember, membersOf, putMember, roleIn, someoneElseHolds } from '../../db/memberships';
 import { standingIn, type Standing } from '../../db/tenant-scope';
 import { recordAudit } from '../../lib/audit';
+import { emailKey } from '../../lib/email-key';
 import { DomainError } from '../../lib/errors';
 import { tenantToAdminister } from '../access/reach';
 import { User } from '../auth/auth.model';
@@ -45,7 +46,7 @@ async function assertMayChange(trx: Knex.Transaction, tenantId: string, actor: S
  */
 async function changeMembership(ctx: GqlContext, ref: MemberRefInput, newRole: MemberRole | undefined): Promise<User> {
   const tenant = await tenantToAdminister(ctx, ref.tenantSlug);
-  const user = await User.query(ctx.db).findOne({ email_lower: ref.email.toLowerCase() });
+  const user = await User.query(ctx.db).findOne({ email_lower: emailKey(ref.email) });
   if (!user) throw new DomainError(newRole === undefined ? 'MEMBER_NOT_FOUND' : 'USER_NOT_FOUND');
   await ctx.db.transaction(async (trx) => {
     await lockTenant(trx, tenant.id);
