@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { Client } from 'pg';
 import type { DatabaseConfig } from '../config';
 import { AUTH_CHANNEL, AUTH_TRIGGERS, authTriggerName } from '../../migrations/20261202000700_auth_change_notify';
+import { MEMBERSHIPS_OF_USER_SQL } from './memberships';
 
 /**
  * The queries every authenticated request runs, as prepared statements (issue 14): one
@@ -79,9 +80,7 @@ const STATEMENTS = {
     from refresh_tokens t join sessions s on s.id = t.session_id
     where t.token_hash = $1`,
   userVerified: `select id, email_verified from users where id = $1`,
-  memberships: `select t.id, t.slug, t.name, m.role
-    from tenants t join tenant_members m on m.tenant_id = t.id
-    where m.user_id = $1 order by t.slug`,
+  memberships: MEMBERSHIPS_OF_USER_SQL,
 } as const;
 type StatementName = keyof typeof STATEMENTS;
 

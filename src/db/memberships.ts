@@ -1,12 +1,20 @@
 import type { Knex } from 'knex';
 
 /**
- * Every read and write of `tenant_members` (who belongs to which tenant, in which role) goes
- * through here, so tenant access is decided from one source. (The hot path's prepared
- * statement for `me.tenants`, src/db/hot-path.ts, is the one read kept beside it, for speed.)
- * Roles are the strings `owner`, `admin`, `member` (modules/tenancy/member-role.ts).
+ * Every read and write of `tenant_members` (who belongs to which tenant, in which role) is
+ * written here, so tenant access is decided from one source. Roles are the strings `owner`,
+ * `admin`, `member` (modules/tenancy/member-role.ts).
  */
 export type Db = Knex | Knex.Transaction;
+
+/**
+ * An operator's tenants with their role, by slug (`me.tenants`). The hot path prepares this
+ * statement (src/db/hot-path.ts: `$1` is the user id) and keeps its answer while the database
+ * has not changed it.
+ */
+export const MEMBERSHIPS_OF_USER_SQL = `select t.id, t.slug, t.name, m.role
+    from tenants t join tenant_members m on m.tenant_id = t.id
+    where m.user_id = $1 order by t.slug`;
 
 /** The role of a user in a tenant, or undefined when they are not a member. */
 export async function roleIn<R extends string = string>(db: Db, tenantId: string, userId: string): Promise<R | undefined> {
