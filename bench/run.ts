@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config';
 import { createDb, migrateLatest, type Db } from '../src/db/knex';
 import { newId } from '../src/lib/ids';
 import { LIMITS } from '../src/lib/limits';
-import { KICK_DELAY_MS } from '../src/lib/mail/requests';
+import { KICK_DELAY_MS } from '../src/mail/requests';
 import { BASE_ENV, cannon, postJson, refreshLoad, ROOT, signupLoad, startApolloFloor, startReference, startServer, type Server } from './harness';
 
 /**

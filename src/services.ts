@@ -7,12 +7,12 @@ import { HotPath } from './db/hot-path';
 import { JwtService } from './lib/jwt';
 import { Limits } from './lib/limits';
 import { PendingSignups } from './modules/customers/pending-signups';
-import { MailOutbox } from './lib/mail/outbox';
-import { MailRequestQueue } from './lib/mail/requests';
+import { MailOutbox } from './mail/outbox';
+import { MailRequestQueue } from './mail/requests';
 import { OneTimeCodes } from './lib/one-time-codes';
 import { PasswordHasher } from './lib/passwords';
 import { MemoryRateLimiter, type RateLimiter } from './lib/rate-limit';
-import { SessionStore } from './lib/sessions';
+import { SessionStore } from './db/sessions';
 
 /** The long-lived services of one process, shared by the server, the bridge and the CLI. */
 export function createServices(config: Config, db: Db, clock: Clock, log: FastifyBaseLogger, limiter: RateLimiter = new MemoryRateLimiter(clock)): Services {

@@ -4,8 +4,8 @@ import type { HotPath } from '../db/hot-path';
 import type { Db } from '../db/knex';
 import type { Clock } from '../lib/clock';
 import type { JwtService } from '../lib/jwt';
-import type { MailOutbox } from '../lib/mail/outbox';
-import type { MailRequestQueue } from '../lib/mail/requests';
+import type { MailOutbox } from '../mail/outbox';
+import type { MailRequestQueue } from '../mail/requests';
 import type { OneTimeCodes } from '../lib/one-time-codes';
 import type { PasswordHasher } from '../lib/passwords';
 import type { Limits } from '../lib/limits';
@@ -13,7 +13,7 @@ import type { PendingSignups } from '../modules/customers/pending-signups';
 import type { RateLimiter } from '../lib/rate-limit';
 import type { Principal } from '../lib/principal';
 import type { RequestContext } from '../lib/request-context';
-import type { SessionStore } from '../lib/sessions';
+import type { SessionStore } from '../db/sessions';
 
 export type { Principal } from '../lib/principal';
 

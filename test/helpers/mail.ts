@@ -1,4 +1,4 @@
-import type { MailTransport, StoredMail } from '../../src/lib/mail/message';
+import type { MailTransport, StoredMail } from '../../src/mail/message';
 
 /** Captures delivered mail in memory (the outside world's mailbox, for flows that read codes). */
 export class MemoryTransport implements MailTransport {

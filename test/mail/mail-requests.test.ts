@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex';
 import { ManualClock } from '../../src/lib/clock';
-import { MailRequestQueue, MailRequestWorker, type MailRequest, type MailRequestHandlers } from '../../src/lib/mail/requests';
+import { MailRequestQueue, MailRequestWorker, type MailRequest, type MailRequestHandlers } from '../../src/mail/requests';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { post, registerOperator, verifiedOperator } from '../helpers/auth';
 import { activeCustomer, seedShop } from '../helpers/customers';

@@ -1,4 +1,4 @@
-import { smtpTransport } from '../../src/lib/mail/transports';
+import { smtpTransport } from '../../src/mail/transports';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { lastMailTo, post, registerOperator } from '../helpers/auth';
 import { engine } from '../helpers/db';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Services } from '../../graphql/context';
-import type { MailRequest } from '../../lib/mail/requests';
+import type { MailRequest } from '../../mail/requests';
 import { newId } from '../../lib/ids';
 import { randomToken, sha256Hex } from '../../lib/secrets';
 import { passwordResetMail, verificationCodeMail } from './auth.mail';
@@ -20,7 +20,7 @@ export async function mailVerificationCode(services: Services, trx: Knex.Transac
 
 /**
  * The operator mail asked for through `forgotPassword` and `resendVerification`, resolved by
- * the mail-request worker after the endpoint answered (see lib/mail/requests.ts for why).
+ * the mail-request worker after the endpoint answered (see src/mail/requests.ts for why).
  */
 export function authMailRequestHandlers(services: Services) {
   const userByEmail = (trx: Knex.Transaction, email: string) => User.query(trx).findOne({ email_lower: email });

@@ -10,7 +10,7 @@ import { LIMITS } from '../../lib/limits';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { sha256Hex } from '../../lib/secrets';
-import type { IssuedRefresh } from '../../lib/sessions';
+import type { IssuedRefresh } from '../../db/sessions';
 import { limitMailRequests } from './auth.limits';
 import { checkAccountPassword, checkOneTimeSecret } from './credential-checks';
 import { endSession, rotateRefreshToken } from './session-flows';

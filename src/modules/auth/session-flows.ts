@@ -2,7 +2,7 @@ import { authenticate } from '../../graphql/authenticate';
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
-import type { IssuedRefresh, SubjectKind } from '../../lib/sessions';
+import type { IssuedRefresh, SubjectKind } from '../../db/sessions';
 
 /**
  * The refresh and logout flows operators and customers share: they differ in data (the

@@ -7,7 +7,7 @@ import { emailKey } from '../../lib/email-key';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { CodePurpose } from '../../lib/one-time-codes';
-import type { IssuedRefresh } from '../../lib/sessions';
+import type { IssuedRefresh } from '../../db/sessions';
 import { RefreshInput } from '../auth/auth.inputs';
 import { limitMailRequests } from '../auth/auth.limits';
 import { checkOneTimeSecret } from '../auth/credential-checks';

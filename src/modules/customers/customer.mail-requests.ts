@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Services } from '../../graphql/context';
-import type { MailRequest } from '../../lib/mail/requests';
+import type { MailRequest } from '../../mail/requests';
 import type { CodePurpose } from '../../lib/one-time-codes';
 import { Tenant } from '../tenancy/tenancy.model';
 import { customerCodeMail } from './customer.mail';
@@ -16,7 +16,7 @@ export async function mailCustomerCode(services: Services, trx: Knex.Transaction
 
 /**
  * The customer mail asked for through `customerLogin`, resolved by the mail-request worker
- * after the endpoint answered (see lib/mail/requests.ts for why).
+ * after the endpoint answered (see src/mail/requests.ts for why).
  */
 export function customerMailRequestHandlers(services: Services) {
   return {

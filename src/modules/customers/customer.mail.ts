@@ -1,4 +1,4 @@
-import type { OutgoingMail } from '../../lib/mail/message';
+import type { OutgoingMail } from '../../mail/message';
 import { inWords } from '../../lib/durations';
 import { CODE_TTL_MS, type CodePurpose, type IssuedCode } from '../../lib/one-time-codes';
 

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Knex } from 'knex';
-import type { Db } from '../../db/knex';
-import { isPostgres } from '../../db/knex';
-import { BackgroundLoop } from '../background-loop';
-import type { Clock } from '../clock';
-import { newId } from '../ids';
+import type { Db } from '../db/knex';
+import { isPostgres } from '../db/knex';
+import { BackgroundLoop } from '../lib/background-loop';
+import type { Clock } from '../lib/clock';
+import { newId } from '../lib/ids';
 
 /**
  * Mail that someone may ask for about any address, and that goes out only if the address

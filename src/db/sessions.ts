@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
-import type { HotPath, RefreshTokenRow } from '../db/hot-path';
-import type { Clock } from './clock';
-import { newId } from './ids';
-import { openWith, randomToken, sealWith, sha256Hex } from './secrets';
+import type { HotPath, RefreshTokenRow } from './hot-path';
+import type { Clock } from '../lib/clock';
+import { newId } from '../lib/ids';
+import { openWith, randomToken, sealWith, sha256Hex } from '../lib/secrets';
 
 export type SubjectKind = 'user' | 'customer';
 

@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { MailConfig } from '../../config';
-import type { Db } from '../../db/knex';
-import { isPostgres } from '../../db/knex';
-import { BackgroundLoop } from '../background-loop';
-import type { Clock } from '../clock';
+import type { MailConfig } from '../config';
+import type { Db } from '../db/knex';
+import { isPostgres } from '../db/knex';
+import { BackgroundLoop } from '../lib/background-loop';
+import type { Clock } from '../lib/clock';
 import type { MailTransport, StoredMail } from './message';
 
 interface OutboxRow {

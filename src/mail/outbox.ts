@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { Clock } from '../clock';
-import { newId } from '../ids';
+import type { Clock } from '../lib/clock';
+import { newId } from '../lib/ids';
 import type { OutgoingMail } from './message';
 
 /** What `/metrics` shows of the outbox: read with one query per scrape. */

@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { MailConfig } from '../../config';
+import type { MailConfig } from '../config';
 import type { MailTransport, StoredMail } from './message';
 
 /** Development default: prints the whole mail (codes included) to standard output. */
