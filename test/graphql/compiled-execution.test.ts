@@ -1,6 +1,7 @@
 import { createApolloServer } from '../../src/graphql/server';
 import type { GqlContext } from '../../src/graphql/context';
-import { testConfig } from '../helpers/app';
+import { startTestApp, testConfig, type TestApp } from '../helpers/app';
+import { engine } from '../helpers/db';
 import { probeSchema } from '../helpers/probe';
 
 /**
@@ -16,9 +17,6 @@ describe('compiled execution answers as graphql-js does', () => {
     ['a plain query', '{ probePing }', {}],
     ['a domain error', 'mutation { probeFail(mode: "domain") }', {}],
     ['a masked crash', 'mutation { probeFail(mode: "crash") }', {}],
-    ['a constraint violation', 'mutation { probeRegister(input: { email: "x", password: "long enough" }) }', {}],
-    ['a value outside an enum, in a variable', 'mutation ($input: ProbePolicyInput!) { probePolicy(input: $input) }', { input: { pinAppliesTo: 'nobody' } }],
-    ['a missing variable', 'mutation ($input: ProbePolicyInput!) { probePolicy(input: $input) }', {}],
     ['a NUL character', 'mutation ($mode: String!) { probeFail(mode: $mode) }', { mode: 'a\u0000b' }],
   ];
 
@@ -45,5 +43,32 @@ describe('compiled execution answers as graphql-js does', () => {
       await server.stop();
     }
     expect(logged.filter((msg) => msg === 'unexpected error in GraphQL operation')).toHaveLength(3);
+  });
+});
+
+/** The same over the real `/graphql`, for inputs refused by the real input classes. */
+describe(`compiled execution answers as graphql-js does: real inputs (${engine})`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const policy = 'mutation ($id: ID!, $input: PinPolicyPatchInput!) { updatePinPolicy(instanceId: $id, input: $input) { instanceId } }';
+  const instanceId = '123e4567-e89b-12d3-a456-426614174000';
+  const cases: Array<[string, string, Record<string, unknown>]> = [
+    ['a constraint violation', 'mutation { register(input: { email: "x", password: "long enough" }) { accessToken } }', {}],
+    ['a value outside an enum, in a variable', policy, { id: instanceId, input: { pinAppliesTo: 'nobody' } }],
+    ['a missing variable', policy, { id: instanceId }],
+  ];
+
+  it.each(cases)('%s', async (_name, query, variables) => {
+    const answers: string[] = [];
+    for (let run = 0; run < 4; run += 1) {
+      const res = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query, variables } });
+      answers.push(`${res.statusCode} ${res.body}`);
+    }
+    expect(answers[0]).toContain('"code":"BAD_USER_INPUT"');
+    expect(answers.slice(1)).toEqual([answers[0], answers[0], answers[0]]);
   });
 });
