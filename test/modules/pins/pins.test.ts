@@ -1,9 +1,9 @@
-import { CREATE_API_KEY } from '../../src/cli/operations';
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { bearer, graphql, verifiedOperator } from '../helpers/auth';
-import { activeCustomer, seedShop, type CustomerTokensBody } from '../helpers/customers';
-import { asPlatform } from '../helpers/seed';
+import { CREATE_API_KEY } from '../../../src/cli/operations';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { bearer, graphql, verifiedOperator } from '../../helpers/auth';
+import { activeCustomer, seedShop, type CustomerTokensBody } from '../../helpers/customers';
+import { asPlatform } from '../../helpers/seed';
 
 describe(`PINs: status, lockout, sessions, policies and their audit (${engine})`, () => {
   let t: TestApp;

@@ -1,8 +1,8 @@
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { decodeJwt, graphql, lastCodeFor, mailCount, post, setCookies } from '../helpers/auth';
-import { seedShop, signup } from '../helpers/customers';
-import { seedNode, seedPlan, seedTenant } from '../helpers/seed';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { decodeJwt, graphql, lastCodeFor, mailCount, post, setCookies } from '../../helpers/auth';
+import { seedShop, signup } from '../../helpers/customers';
+import { seedNode, seedPlan, seedTenant } from '../../helpers/seed';
 
 describe(`public signup (${engine})`, () => {
   let t: TestApp;

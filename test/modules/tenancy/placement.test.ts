@@ -1,8 +1,8 @@
-import { CREATE_INSTANCE } from '../../src/cli/operations';
-import { OperationError } from '../../src/cli/run-operation';
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { asPlatform, seedNode, seedTenant } from '../helpers/seed';
+import { CREATE_INSTANCE } from '../../../src/cli/operations';
+import { OperationError } from '../../../src/cli/run-operation';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { asPlatform, seedNode, seedTenant } from '../../helpers/seed';
 
 describe(`shared-node placement (${engine})`, () => {
   let t: TestApp;

@@ -1,6 +1,6 @@
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { bearer, graphql, lastMailTo, mailCount, PASSWORD, post, registerOperator } from '../helpers/auth';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { bearer, graphql, lastMailTo, mailCount, PASSWORD, post, registerOperator } from '../../helpers/auth';
 
 describe(`forgot and reset password (${engine})`, () => {
   let t: TestApp;

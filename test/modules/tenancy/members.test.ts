@@ -1,9 +1,9 @@
-import { CREATE_API_KEY } from '../../src/cli/operations';
-import { startTestApp, type TestApp } from '../helpers/app';
-import { bearer, graphql, verifiedOperator } from '../helpers/auth';
-import { seedShop } from '../helpers/customers';
-import { engine } from '../helpers/db';
-import { asPlatform } from '../helpers/seed';
+import { CREATE_API_KEY } from '../../../src/cli/operations';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { bearer, graphql, verifiedOperator } from '../../helpers/auth';
+import { seedShop } from '../../helpers/customers';
+import { engine } from '../../helpers/db';
+import { asPlatform } from '../../helpers/seed';
 
 const SET_MEMBER = 'mutation($i: MemberInput!) { setMember(input: $i) { email role } }';
 const REMOVE_MEMBER = 'mutation($i: MemberRefInput!) { removeMember(input: $i) }';

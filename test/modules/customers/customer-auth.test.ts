@@ -1,8 +1,8 @@
-import { cookieDate } from '../../src/lib/cookies';
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { bearer, graphql, lastCodeFor, mailCount, post, registerOperator, setCookies } from '../helpers/auth';
-import { activeCustomer, seedShop, signup } from '../helpers/customers';
+import { cookieDate } from '../../../src/lib/cookies';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { bearer, graphql, lastCodeFor, mailCount, post, registerOperator, setCookies } from '../../helpers/auth';
+import { activeCustomer, seedShop, signup } from '../../helpers/customers';
 
 describe(`customer portal login (${engine})`, () => {
   let t: TestApp;

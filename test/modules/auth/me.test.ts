@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { bearer, graphql, post, registerOperator, verifiedOperator, type Pair } from '../helpers/auth';
-import { seedTenant } from '../helpers/seed';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { bearer, graphql, post, registerOperator, verifiedOperator, type Pair } from '../../helpers/auth';
+import { seedTenant } from '../../helpers/seed';
 
 describe(`GET /auth/me and access tokens (${engine})`, () => {
   let t: TestApp;

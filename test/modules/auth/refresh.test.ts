@@ -1,8 +1,8 @@
-import { sha256Hex } from '../../src/lib/secrets';
-import { cookieDate } from '../../src/lib/cookies';
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { bearer, graphql, post, registerOperator, setCookies, type Pair } from '../helpers/auth';
+import { sha256Hex } from '../../../src/lib/secrets';
+import { cookieDate } from '../../../src/lib/cookies';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { bearer, graphql, post, registerOperator, setCookies, type Pair } from '../../helpers/auth';
 
 describe(`refresh-token rotation and logout (${engine})`, () => {
   let t: TestApp;

@@ -1,7 +1,7 @@
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { bearer, graphql, lastCodeFor, post, verifiedOperator, type Pair } from '../helpers/auth';
-import { activeCustomer, seedShop, signup, type CustomerTokensBody } from '../helpers/customers';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { bearer, graphql, lastCodeFor, post, verifiedOperator, type Pair } from '../../helpers/auth';
+import { activeCustomer, seedShop, signup, type CustomerTokensBody } from '../../helpers/customers';
 
 /** Tenant A's operator and customer reach nothing of tenant B (CONTRACT: 404 / 401, never B's data). */
 describe(`tenant isolation and customer administration (${engine})`, () => {

@@ -1,6 +1,6 @@
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { decodeJwt, graphql, lastMailTo, PASSWORD, post, registerOperator, setCookies } from '../helpers/auth';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { decodeJwt, graphql, lastMailTo, PASSWORD, post, registerOperator, setCookies } from '../../helpers/auth';
 
 describe(`register, login and token (${engine})`, () => {
   let t: TestApp;

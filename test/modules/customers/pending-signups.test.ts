@@ -1,8 +1,8 @@
-import { LIMITS } from '../../src/lib/limits';
-import { startTestApp, type TestApp } from '../helpers/app';
-import { mailCount, post } from '../helpers/auth';
-import { seedShop, signup } from '../helpers/customers';
-import { engine } from '../helpers/db';
+import { LIMITS } from '../../../src/lib/limits';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { mailCount, post } from '../../helpers/auth';
+import { seedShop, signup } from '../../helpers/customers';
+import { engine } from '../../helpers/db';
 
 const DAY = 24 * 3600_000;
 const used = async (t: TestApp, slug: string) => Number((await t.db('shared_nodes').where({ hostname: `n1.${slug}.example.com` }).first('used')).used);

@@ -1,6 +1,6 @@
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { bearer, decodeJwt, graphql, lastCodeFor, mailCount, post, registerOperator, setCookies } from '../helpers/auth';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { bearer, decodeJwt, graphql, lastCodeFor, mailCount, post, registerOperator, setCookies } from '../../helpers/auth';
 
 describe(`email verification codes (${engine})`, () => {
   let t: TestApp;

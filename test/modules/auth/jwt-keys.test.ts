@@ -2,12 +2,12 @@ import { createHmac, generateKeyPairSync, createPublicKey, verify } from 'node:c
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { JwtError, JwtService } from '../../src/lib/jwt';
-import { ManualClock } from '../../src/lib/clock';
-import { buildApp } from '../../src/app';
-import { startTestApp, testConfig, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { bearer, registerOperator } from '../helpers/auth';
+import { JwtError, JwtService } from '../../../src/lib/jwt';
+import { ManualClock } from '../../../src/lib/clock';
+import { buildApp } from '../../../src/app';
+import { startTestApp, testConfig, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { bearer, registerOperator } from '../../helpers/auth';
 
 const clock = new ManualClock(new Date('2026-11-21T12:00:00Z'));
 const base = { issuer: 'https://id.example.com', audience: 'hydracore' };

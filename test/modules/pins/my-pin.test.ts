@@ -1,7 +1,7 @@
-import { startTestApp, type TestApp } from '../helpers/app';
-import { bearer, graphql, PASSWORD, post, verifiedOperator } from '../helpers/auth';
-import { seedShop } from '../helpers/customers';
-import { engine } from '../helpers/db';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { bearer, graphql, PASSWORD, post, verifiedOperator } from '../../helpers/auth';
+import { seedShop } from '../../helpers/customers';
+import { engine } from '../../helpers/db';
 
 const SET = 'mutation($i: SetMyPinInput!) { setMyPin(input: $i) { hasPin isLocked } }';
 const REMOVE = 'mutation($i: RemoveMyPinInput!) { removeMyPin(input: $i) }';

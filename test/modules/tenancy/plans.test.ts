@@ -1,6 +1,6 @@
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { seedPlan, seedTenant } from '../helpers/seed';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { seedPlan, seedTenant } from '../../helpers/seed';
 
 describe(`public plans (${engine})`, () => {
   let t: TestApp;

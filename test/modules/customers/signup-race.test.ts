@@ -1,9 +1,9 @@
-import { builtServerExists, spawnGateway, type Gateway } from '../helpers/gateway';
-import { buildApp } from '../../src/app';
-import { createDb, migrateLatest, type Db } from '../../src/db/knex';
-import { startTestApp, testConfig, type TestApp } from '../helpers/app';
-import { createTestDatabase, engine, type TestDatabase } from '../helpers/db';
-import { seedNode, seedPlan, seedTenant } from '../helpers/seed';
+import { builtServerExists, spawnGateway, type Gateway } from '../../helpers/gateway';
+import { buildApp } from '../../../src/app';
+import { createDb, migrateLatest, type Db } from '../../../src/db/knex';
+import { startTestApp, testConfig, type TestApp } from '../../helpers/app';
+import { createTestDatabase, engine, type TestDatabase } from '../../helpers/db';
+import { seedNode, seedPlan, seedTenant } from '../../helpers/seed';
 
 /**
  * 200 signups race for 50 free slots (tenant nodes 20 + 10, global pool 20). Exactly 50 are

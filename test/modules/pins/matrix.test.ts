@@ -1,10 +1,10 @@
-import { CREATE_ADMIN, CREATE_API_KEY } from '../../src/cli/operations';
-import { ERRORS } from '../../src/lib/errors';
-import { startTestApp, type TestApp } from '../helpers/app';
-import { engine } from '../helpers/db';
-import { graphql, post, registerOperator, verifiedOperator } from '../helpers/auth';
-import { activeCustomer, seedShop } from '../helpers/customers';
-import { asPlatform } from '../helpers/seed';
+import { CREATE_ADMIN, CREATE_API_KEY } from '../../../src/cli/operations';
+import { ERRORS } from '../../../src/lib/errors';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { engine } from '../../helpers/db';
+import { graphql, post, registerOperator, verifiedOperator } from '../../helpers/auth';
+import { activeCustomer, seedShop } from '../../helpers/customers';
+import { asPlatform } from '../../helpers/seed';
 
 /**
  * Who may do what with PINs and policies (CONTRACT section 4, PIN issue): every endpoint,
