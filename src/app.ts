@@ -13,7 +13,7 @@ import { parseCookieHeader } from './lib/cookies';
 import { MailRequestWorker } from './mail/requests';
 import { MailSender } from './mail/sender';
 import { authMailRequestHandlers } from './modules/auth/auth.mail-requests';
-import { customerMailRequestHandlers } from './modules/customers/customer.mail-requests';
+import { customerMailRequestHandlers } from './modules/customer-auth/customer.mail-requests';
 import { MemoryRateLimiter } from './lib/rate-limit';
 import { connectRedis, FallbackRateLimiter, RedisRateLimiter } from './lib/redis-rate-limit';
 import { explorerPaths, explorerRoutes } from './http/explorer';

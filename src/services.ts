@@ -6,7 +6,7 @@ import type { Clock } from './lib/clock';
 import { HotPath } from './db/hot-path';
 import { JwtService } from './lib/jwt';
 import { Limits } from './lib/limits';
-import { PendingSignups } from './modules/customers/pending-signups';
+import { PendingSignups } from './modules/signup/pending-signups';
 import { MailOutbox } from './mail/outbox';
 import { MailRequestQueue } from './mail/requests';
 import { OneTimeCodes } from './lib/one-time-codes';

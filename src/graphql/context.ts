@@ -9,7 +9,7 @@ import type { MailRequestQueue } from '../mail/requests';
 import type { OneTimeCodes } from '../lib/one-time-codes';
 import type { PasswordHasher } from '../lib/passwords';
 import type { Limits } from '../lib/limits';
-import type { PendingSignups } from '../modules/customers/pending-signups';
+import type { PendingSignups } from '../modules/signup/pending-signups';
 import type { RateLimiter } from '../lib/rate-limit';
 import type { Principal } from '../lib/principal';
 import type { RequestContext } from '../lib/request-context';

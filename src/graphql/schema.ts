@@ -4,10 +4,11 @@ import { DomainError } from '../lib/errors';
 import { parseUuid } from '../pydantic/uuid';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { AuthResolver, MeResolver } from '../modules/auth/auth.resolver';
-import { CustomerAdminResolver } from '../modules/customers/customer-admin.resolver';
-import { CustomerAuthResolver } from '../modules/customers/customer-auth.resolver';
+import { CustomerAuthResolver } from '../modules/customer-auth/customer-auth.resolver';
+import { SignupResolver } from '../modules/signup/signup.resolver';
 import { MailResolver } from '../modules/mail/mail.resolver';
 import { PinResolver } from '../modules/pins/pin.resolver';
+import { CustomerAdminResolver } from '../modules/tenancy/customers.resolver';
 import { MembersResolver } from '../modules/tenancy/members.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
 import { inputModelFor, isInputClass, validateInputObject } from '../validation/input-model';
@@ -16,7 +17,7 @@ import { inputValidationError } from '../validation/errors';
 import { authChecker, authorize, rolesOfRootField } from './auth-checker';
 import type { GqlContext } from './context';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules, so

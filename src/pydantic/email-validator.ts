@@ -121,7 +121,6 @@ const sortedPy = (items: Iterable<string>): string[] => Array.from(new Set(items
 const RE_LNPS = /^[\p{L}\p{N}\p{P}\p{S}]$/u;
 const RE_MARK = /^\p{M}$/u;
 const RE_ZS = /^\p{Zs}$/u;
-const RE_Z = /^\p{Z}$/u;
 const RE_NOT_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
 
 /** str.isprintable() for one character (used by repr). */

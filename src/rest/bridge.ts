@@ -82,7 +82,7 @@ async function serve(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const { route, model, document } = compiled;
+  const { route, model } = compiled;
   const context = contextFor(request);
   const unauthorized = route.unauthorizedHeaders ?? {};
 

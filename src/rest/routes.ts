@@ -1,5 +1,6 @@
 import { EmailInput, LoginInput, RefreshInput, RegisterInput, ResetPasswordInput, VerifyEmailInput } from '../modules/auth/auth.inputs';
-import { CustomerCodeInput, CustomerLoginInput, SignupInput } from '../modules/customers/customer.inputs';
+import { CustomerCodeInput, CustomerLoginInput } from '../modules/customer-auth/customer.inputs';
+import { SignupInput } from '../modules/signup/signup.inputs';
 import { ConfirmPinInput, PinPolicyPatchInput, SetPinInput } from '../modules/pins/pin.inputs';
 import { PIN_LOCK_MS, PIN_MAX_FAILURES } from '../modules/pins/pin.model';
 import { inWords } from '../lib/durations';

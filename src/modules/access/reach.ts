@@ -1,7 +1,7 @@
 import type { GqlContext } from '../../graphql/context';
 import { requireTenantAccess, type Access } from '../../db/tenant-scope';
 import { DomainError } from '../../lib/errors';
-import { Customer } from '../customers/customer.model';
+import { Customer } from '../customer-auth/customer.model';
 import { Instance, Tenant } from '../tenancy/tenancy.model';
 
 /**

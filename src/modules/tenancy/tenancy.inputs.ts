@@ -106,3 +106,23 @@ export class MemberInput extends MemberRefInput {
   @Field(() => MemberRole)
   role!: MemberRole;
 }
+
+@InputType()
+export class CustomerListInput {
+  @Field()
+  @Length(1, 100)
+  tenantSlug!: string;
+
+  @Field({ nullable: true, description: 'Only customers in this status (pending, active, suspended).' })
+  @MaxLength(16)
+  status?: string;
+
+  @Field(() => Int, { defaultValue: 50 })
+  @Min(1)
+  @Max(200)
+  first!: number;
+
+  @Field({ nullable: true, description: 'The `endCursor` of the previous page.' })
+  @MaxLength(200)
+  after?: string;
+}

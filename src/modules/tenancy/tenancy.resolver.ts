@@ -8,14 +8,8 @@ import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { AddSharedNodeInput, CreateInstanceInput, CreatePlanInput, CreateTenantInput } from './tenancy.inputs';
 import { Instance, Plan, SharedNode, Tenant } from './tenancy.model';
-import { InstanceType, PlanType, PublicPlan, SharedNodeType, TenantType } from './tenancy.types';
+import { InstanceType, PlanType, SharedNodeType, TenantType } from './tenancy.types';
 import { freeSiteSlug, takeNodeSlot } from './placement';
-
-export async function findTenantBySlug(ctx: GqlContext, slug: string): Promise<Tenant> {
-  const tenant = await Tenant.query(ctx.db).findOne({ slug });
-  if (!tenant) throw new DomainError('TENANT_NOT_FOUND');
-  return tenant;
-}
 
 function isPlatformAdmin(ctx: GqlContext): boolean {
   return ctx.principal.kind === 'system' || (ctx.principal.kind === 'operator' && ctx.principal.isAdmin);
@@ -57,16 +51,6 @@ const toInstance = (instance: Instance, baseDomain: string): InstanceType => ({
 
 @Resolver()
 export class TenancyResolver {
-  @Query(() => [PublicPlan], { description: "A tenant's active plans in display order (public)." })
-  async publicPlans(@Arg('tenantSlug') tenantSlug: string, @Ctx() ctx: GqlContext): Promise<PublicPlan[]> {
-    const tenant = await findTenantBySlug(ctx, tenantSlug);
-    const plans = await Plan.query(ctx.db)
-      .select('name', 'description', 'features', 'price')
-      .where({ tenant_id: tenant.id, active: true })
-      .orderBy([{ column: 'display_order' }, { column: 'name' }]);
-    return plans.map((p) => ({ description: p.description, features: p.features, name: p.name, price: p.price }));
-  }
-
   @Authorized(Role.PlatformAdmin)
   @Query(() => [TenantType])
   async tenants(@Ctx() ctx: GqlContext): Promise<TenantType[]> {

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { CustomerType } from '../customer-auth/customer.types';
 import { MemberRole } from './member-role';
 
 @ObjectType({ simpleResolvers: true, description: 'A plan as shown on the public signup page.' })
@@ -101,4 +102,16 @@ export class Membership {
 
   @Field(() => MemberRole)
   role!: MemberRole;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class CustomerPage {
+  @Field(() => [CustomerType])
+  nodes!: CustomerType[];
+
+  @Field({ nullable: true })
+  endCursor?: string;
+
+  @Field()
+  hasNextPage!: boolean;
 }

@@ -25,18 +25,6 @@ export class CustomerTokens {
   tokenType!: string;
 }
 
-@ObjectType({ simpleResolvers: true })
-export class SignupResult {
-  @Field(() => ID)
-  customerId!: string;
-
-  @Field()
-  message!: string;
-
-  @Field()
-  siteUrl!: string;
-}
-
 @ObjectType('Customer', { simpleResolvers: true })
 export class CustomerType {
   @Field(() => ID)
@@ -62,16 +50,4 @@ export class CustomerType {
 
   @Field()
   createdAt!: Date;
-}
-
-@ObjectType({ simpleResolvers: true })
-export class CustomerPage {
-  @Field(() => [CustomerType])
-  nodes!: CustomerType[];
-
-  @Field({ nullable: true })
-  endCursor?: string;
-
-  @Field()
-  hasNextPage!: boolean;
 }

@@ -5,11 +5,12 @@ import { parseUuid } from '../../pydantic/uuid';
 import { Issue } from '../../pydantic/issues';
 import { inputValidationError } from '../../validation/errors';
 import { customerToAdminister, tenantToAdminister } from '../access/reach';
-import { Plan } from '../tenancy/tenancy.model';
-import { siteUrl } from '../tenancy/tenancy.resolver';
-import { CustomerListInput } from './customer.inputs';
-import { Customer } from './customer.model';
-import { CustomerPage, CustomerType } from './customer.types';
+import { Customer } from '../customer-auth/customer.model';
+import { CustomerType } from '../customer-auth/customer.types';
+import { CustomerListInput } from './tenancy.inputs';
+import { Plan } from './tenancy.model';
+import { siteUrl } from './tenancy.resolver';
+import { CustomerPage } from './tenancy.types';
 
 async function describe(ctx: GqlContext, customers: Customer[]): Promise<CustomerType[]> {
   if (customers.length === 0) return [];

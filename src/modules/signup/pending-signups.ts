@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../lib/clock';
-import { customerSubject } from './customer.mail-requests';
+import { customerSubject } from '../customer-auth/customer.mail-requests';
 
 const iso = (date: Date) => date.toISOString();
 
