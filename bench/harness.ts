@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../test/helpers/net';
 
 /** Processes the benchmark drives: gateway servers and load generators, each its own process. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -13,13 +12,6 @@ const REFRESH_LOAD = path.join(ROOT, 'dist', 'bench', 'refresh-load.js');
 const SIGNUP_LOAD = path.join(ROOT, 'dist', 'bench', 'signup-load.js');
 const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Linux's USER_HZ: /proc reports CPU time in these ticks. */
 const CLOCK_TICKS_PER_SECOND = 100;

@@ -93,6 +93,12 @@ describe('architecture (docs/architecture.md)', () => {
     expect(sites.map((file) => path.relative(src, file))).toEqual([path.join('db', 'memberships.ts')]);
   });
 
+  it('the tests import nothing of bench/', () => {
+    const testDir = path.join(root, 'test');
+    const offenders = files(testDir, /\.ts$/).filter((file) => /from\s+['"](\.\.\/)+bench\//.test(fs.readFileSync(file, 'utf8')));
+    expect(offenders.map((file) => path.relative(testDir, file))).toEqual([]);
+  });
+
   it('every src/ folder has its tests in the matching place under test/', () => {
     const folders = files(src, /\.ts$/).map((file) => path.dirname(path.relative(src, file))).filter((dir) => dir !== '.');
     const missing = [...new Set(folders)].filter((dir) => {

@@ -1,7 +1,7 @@
 import { cli } from '../../src/cli/main';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { engine } from '../helpers/db';
-import { newId } from '../../src/lib/ids';
+import { parkMail } from '../helpers/mail';
 
 /** Runs `hydracore ...` in-process against the test database, capturing its output. */
 async function hydracore(t: TestApp, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -121,18 +121,7 @@ describe(`hydracore CLI (${engine})`, () => {
   it('mail retry puts parked mail that has not expired back in line, and only that', async () => {
     // Parked by an older version (which gave up after MAIL_MAX_ATTEMPTS); the CLI runs on the real clock.
     const now = Date.now();
-    const parked = (to: string, expiresInMs: number) =>
-      t.db('mail_outbox').insert({
-        id: newId(),
-        recipient: to,
-        subject: 'Parked',
-        text_body: 'T',
-        status: 'failed',
-        attempts: 8,
-        next_attempt_at: new Date(now - 3_600_000).toISOString(),
-        created_at: new Date(now - 3_600_000).toISOString(),
-        expires_at: new Date(now + expiresInMs).toISOString(),
-      });
+    const parked = (to: string, expiresInMs: number) => parkMail(t.db, to, now, expiresInMs);
     await parked('live@example.com', 3_600_000);
     await parked('stale@example.com', -60_000);
     const retried = await hydracore(t, 'mail', 'retry');

@@ -1,7 +1,7 @@
-import { newId } from '../../../src/lib/ids';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { bearer, graphql, verifiedOperator } from '../../helpers/auth';
 import { engine } from '../../helpers/db';
+import { parkMail } from '../../helpers/mail';
 
 const RETRY = 'mutation { retryFailedMail { requeued } }';
 
@@ -11,20 +11,7 @@ describe(`retryFailedMail (${engine})`, () => {
   let admin: Record<string, string>;
   let operator: Record<string, string>;
 
-  const parked = (to: string, expiresInMs: number) => {
-    const now = t.clock.now().getTime();
-    return t.db('mail_outbox').insert({
-      id: newId(),
-      recipient: to,
-      subject: 'Parked',
-      text_body: 'T',
-      status: 'failed',
-      attempts: 8,
-      next_attempt_at: new Date(now - 3_600_000).toISOString(),
-      created_at: new Date(now - 3_600_000).toISOString(),
-      expires_at: new Date(now + expiresInMs).toISOString(),
-    });
-  };
+  const parked = (to: string, expiresInMs: number) => parkMail(t.db, to, t.clock.now().getTime(), expiresInMs);
 
   beforeAll(async () => {
     t = await startTestApp();
