@@ -22,7 +22,7 @@ import { generateOpenApi } from './rest/openapi';
 import { anonymousFloodLimit, responseHeaders } from './http/security';
 import { transportFromConfig } from './mail/transports';
 import { registerLegacyApi } from './rest/http';
-import { sendError, sendJson } from './rest/responses';
+import { sendDetail, sendError } from './rest/responses';
 import { legacyRoutes } from './rest/routes';
 import { createServices } from './services';
 import { BackgroundLoop } from './lib/background-loop';
@@ -136,7 +136,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Errors raised before routing (a URL that does not decode): no route can match it.
     frameworkErrors: (error, _request, reply) => {
       if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, 'NOT_FOUND');
-      return sendJson(reply, 400, JSON.stringify({ detail: error.message }));
+      return sendDetail(reply, 400, error.message);
     },
   });
 

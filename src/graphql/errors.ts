@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { ERRORS, type ErrorCode } from '../lib/errors';
 
 /**
@@ -11,4 +12,19 @@ export function graphqlErrorBody(code: 'BAD_REQUEST', message: string): string;
 export function graphqlErrorBody(code: ErrorCode | 'BAD_REQUEST', message?: string): string {
   const text = code === 'BAD_REQUEST' ? (message as string) : ERRORS[code].detail;
   return JSON.stringify({ errors: [{ message: text, extensions: { code } }] });
+}
+
+/**
+ * Answers such an error at `/graphql` the way Apollo answers its own (`application/json;
+ * charset=utf-8`): the registry's status for a registry code, or the framework's.
+ */
+export function sendGraphqlError(reply: FastifyReply, code: ErrorCode, headers?: Record<string, string>): FastifyReply;
+export function sendGraphqlError(reply: FastifyReply, code: 'BAD_REQUEST', headers: Record<string, string>, status: number, message: string): FastifyReply;
+export function sendGraphqlError(reply: FastifyReply, code: ErrorCode | 'BAD_REQUEST', headers: Record<string, string> = {}, status?: number, message?: string): FastifyReply {
+  const body = code === 'BAD_REQUEST' ? graphqlErrorBody(code, message as string) : graphqlErrorBody(code);
+  for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+  return reply
+    .code(code === 'BAD_REQUEST' ? (status as number) : ERRORS[code].status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(body);
 }

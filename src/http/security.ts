@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../graphql/context';
-import { graphqlErrorBody } from '../graphql/errors';
+import { sendGraphqlError } from '../graphql/errors';
 import { SESSION_COOKIE_NAMES } from '../lib/cookies';
 import { sendError } from '../rest/responses';
 
@@ -28,10 +28,8 @@ export function responseHeaders(app: FastifyInstance, services: Services): void 
 }
 
 function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfter: number): FastifyReply {
-  if (request.url.startsWith('/graphql')) {
-    return reply.code(429).header('retry-after', String(retryAfter)).header('content-type', 'application/json').send(graphqlErrorBody('RATE_LIMITED'));
-  }
-  return sendError(reply, 'RATE_LIMITED', { 'retry-after': String(retryAfter) });
+  const headers = { 'retry-after': String(retryAfter) };
+  return request.url.startsWith('/graphql') ? sendGraphqlError(reply, 'RATE_LIMITED', headers) : sendError(reply, 'RATE_LIMITED', headers);
 }
 
 /** A non-empty session cookie in a Cookie header. */

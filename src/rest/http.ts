@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { GqlContext } from '../graphql/context';
-import { graphqlErrorBody } from '../graphql/errors';
+import { sendGraphqlError } from '../graphql/errors';
 import { compileRoutes, restBridge, type CompiledRoute } from './bridge';
-import { sendError, sendJson } from './responses';
+import { sendDetail, sendError } from './responses';
 import type { LegacyRoute } from './route';
 
 export interface LegacyApiOptions {
@@ -61,10 +61,8 @@ function answerError(error: FastifyError, request: FastifyRequest, reply: Fastif
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // Framework-level rejections (e.g. unparsable JSON sent to /graphql): say what, not how.
-    if (request.url.startsWith('/graphql')) {
-      return reply.code(status).header('content-type', 'application/json; charset=utf-8').send(graphqlErrorBody('BAD_REQUEST', error.message));
-    }
-    return sendJson(reply, status, JSON.stringify({ detail: error.message }));
+    if (request.url.startsWith('/graphql')) return sendGraphqlError(reply, 'BAD_REQUEST', {}, status, error.message);
+    return sendDetail(reply, status, error.message);
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendError(reply, 'INTERNAL_SERVER_ERROR');

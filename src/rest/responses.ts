@@ -16,7 +16,15 @@ export function sendError(reply: FastifyReply, code: ErrorCode, extraHeaders: Re
   const spec = ERRORS[code];
   const headers: Record<string, string> = { ...('headers' in spec ? spec.headers : {}), ...extraHeaders };
   for (const [name, value] of Object.entries(headers)) reply.header(name, value);
-  return sendJson(reply, spec.status, JSON.stringify({ detail: spec.detail }));
+  return sendDetail(reply, spec.status, spec.detail);
+}
+
+/**
+ * `{"detail": "<message>"}` for a refusal that is not ours to word: the framework's 4xx
+ * (FastAPI passes Starlette's message through the same way). Everything else is `sendError`.
+ */
+export function sendDetail(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return sendJson(reply, status, JSON.stringify({ detail: message }));
 }
 
 /** The 422 `{"detail": [...]}` list, serialised exactly as Python would. */

@@ -20,6 +20,9 @@ describe(`per-IP rate limits (${engine})`, () => {
       const graph = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ __typename }' } });
       expect(graph.statusCode).toBe(429);
       expect(graph.json()).toEqual({ errors: [{ message: 'Too many requests', extensions: { code: 'RATE_LIMITED' } }] });
+      // Shaped like Apollo's own answers (one function per surface, issue 15).
+      expect(graph.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Number(graph.headers['retry-after'])).toBeGreaterThan(0);
       // Probes are not limited.
       expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
       t.clock.advance(61_000);
