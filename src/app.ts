@@ -19,6 +19,7 @@ import { connectRedis, FallbackRateLimiter, RedisRateLimiter } from './lib/redis
 import { explorerPaths, explorerRoutes } from './http/explorer';
 import { operationsRoutes } from './http/operations';
 import { generateOpenApi } from './rest/openapi';
+import { corsForBrowserApps } from './http/cors';
 import { anonymousFloodLimit, responseHeaders } from './http/security';
 import { transportFromConfig } from './mail/transports';
 import { registerLegacyApi } from './rest/http';
@@ -174,6 +175,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     return context;
   };
 
+  // First: a listed origin's preflight is answered before any other hook runs.
+  await corsForBrowserApps(app, config.frontend.corsOrigins);
   responseHeaders(app, services);
   anonymousFloodLimit(app, services);
   operationsRoutes(app, services);
@@ -194,7 +197,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   explorerRoutes(app, {
     graphiql: config.graphiql,
     docs: config.docs,
-    openApi: () => generateOpenApi(compiledRoutes, schema, config.publicUrl),
+    openApi: () => generateOpenApi(compiledRoutes, schema),
   });
   // After the legacy API: it installs the error and not-found answers every route (Apollo's too) uses.
   const apollo = await createApolloServer(schema, config);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import type { CookieSpec } from './lib/cookies';
 import { LIMITS, type LimitRules } from './lib/limits';
 import { readPem, type JwtAlgorithm, type JwtKeyConfig } from './lib/jwt';
 import { defaultHashConcurrency, type Argon2Settings } from './lib/passwords';
@@ -54,9 +55,29 @@ export interface AuthConfig {
   pendingSignupTtlSeconds: number;
   /** `Secure` on auth cookies (off by default only outside production, for http://localhost). */
   cookieSecure: boolean;
+  /**
+   * `SameSite` of the auth cookies: `lax` (the legacy value; same-site apps, e.g. app.example.com
+   * calling id.example.com, or localhost ports), `strict`, or `none` for an app on another site
+   * (browsers then require `Secure`, so COOKIE_SECURE must be true).
+   */
+  cookieSameSite: CookieSameSite;
   /** Key of the HMAC that stores one-time codes. */
   codeKey: Buffer;
   argon2: Argon2Settings;
+}
+
+export type CookieSameSite = CookieSpec['sameSite'];
+
+/** Browser apps: who may call the gateway from another origin, and where mailed links lead. */
+export interface FrontendConfig {
+  /** Exact origins (`scheme://host[:port]`) allowed to call with credentials (CORS); none by default. */
+  corsOrigins: string[];
+  /** The frontend's address, for every mailed link (default PUBLIC_URL). */
+  siteUrl: string;
+  /** The frontend page that sets a new password (`?token=` is appended). */
+  resetPasswordPath: string;
+  /** The frontend page where an operator types the verification code (`?email=` is appended). */
+  verifyEmailPath: string;
 }
 
 export interface GraphqlLimits {
@@ -82,6 +103,7 @@ export interface Config {
   /** Milliseconds to wait for in-flight requests on shutdown before closing anyway. */
   shutdownGraceMs: number;
   auth: AuthConfig;
+  frontend: FrontendConfig;
   graphql: GraphqlLimits;
   /** Shared rate-limit counters across processes; in memory per process when unset. */
   redisUrl?: string;
@@ -256,6 +278,8 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
   const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
   const codeSecret = reader.optional('CODE_SECRET') ?? secret ?? privateKeyFile ?? '';
   const cookieSecure = reader.bool('COOKIE_SECURE', appEnv === 'production');
+  const cookieSameSite = reader.oneOf('COOKIE_SAMESITE', ['lax', 'strict', 'none'] as const, 'lax');
+  if (cookieSameSite === 'none' && !cookieSecure) reader.problems.push('COOKIE_SAMESITE=none needs COOKIE_SECURE=true (browsers drop SameSite=None cookies without Secure)');
   return {
     jwt: {
       algorithm,
@@ -272,6 +296,7 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
     customerRefreshTtlSeconds: reader.int('CUSTOMER_REFRESH_TOKEN_TTL_DAYS', DEFAULT_REFRESH_TOKEN_TTL_DAYS, 1, 365) * 86_400,
     pendingSignupTtlSeconds: reader.int('PENDING_SIGNUP_TTL_HOURS', 24, 1, 720) * 3600,
     cookieSecure,
+    cookieSameSite,
     codeKey: createHash('sha256').update(`hydracore one-time codes\0${codeSecret}`).digest(),
     argon2: {
       memoryKib: reader.int('ARGON2_MEMORY_KIB', 19_456, 8, 4_194_304),
@@ -335,6 +360,29 @@ function readTrustProxy(reader: EnvReader): string | number | undefined {
   return entries.join(',');
 }
 
+/** CORS origins are exact: a scheme, a host and maybe a port, nothing else (no `*`, no path). */
+function readCorsOrigins(reader: EnvReader): string[] {
+  const origins = (reader.optional('CORS_ORIGINS') ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const bad = origins.filter((origin) => {
+    try {
+      const url = new URL(origin);
+      return !['http:', 'https:'].includes(url.protocol) || url.origin !== origin;
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length > 0) {
+    reader.problems.push(`CORS_ORIGINS must be exact origins such as https://app.example.com or http://localhost:5173, comma-separated (got ${bad.map((o) => `"${o}"`).join(', ')})`);
+  }
+  return origins;
+}
+
+/** A path of the frontend: starts with `/`, no query or fragment (the gateway appends its own). */
+function pagePath(reader: EnvReader, name: string, value: string): string {
+  if (!/^\/[^?#\s]*$/.test(value)) reader.problems.push(`${name} must be a path starting with / without ? or # (got "${value}")`);
+  return value;
+}
+
 function readRedisUrl(reader: EnvReader): string | undefined {
   const value = reader.optional('REDIS_URL');
   if (value !== undefined && !/^rediss?:\/\//.test(value)) reader.problems.push(`REDIS_URL must start with redis:// or rediss:// (got "${value}")`);
@@ -357,6 +405,12 @@ export function loadConfig(env: Env = process.env): Config {
     migrateOnStart: reader.bool('MIGRATE_ON_START', true),
     shutdownGraceMs: reader.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     auth: readAuth(reader, appEnv, publicUrl),
+    frontend: {
+      corsOrigins: readCorsOrigins(reader),
+      siteUrl: reader.url('SITE_URL', publicUrl, ['http:', 'https:']),
+      resetPasswordPath: pagePath(reader, 'RESET_PASSWORD_PATH', reader.string('RESET_PASSWORD_PATH', '/reset-password')),
+      verifyEmailPath: pagePath(reader, 'VERIFY_EMAIL_PATH', reader.string('VERIFY_EMAIL_PATH', '/verify-email')),
+    },
     graphql: {
       introspection: reader.bool('GRAPHQL_INTROSPECTION', appEnv !== 'production'),
       fieldSuggestions: reader.bool('GRAPHQL_FIELD_SUGGESTIONS', appEnv !== 'production'),

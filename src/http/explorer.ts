@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /**
  * The offline explorer pages: GraphiQL at /graphiql and the REST reference at /docs, with
@@ -74,12 +74,57 @@ export interface ExplorerOptions {
  * with another method (405), it is not there (404).
  */
 export function explorerPaths(options: Pick<ExplorerOptions, 'graphiql' | 'docs'>): RegExp[] {
-  const pages = ['openapi\\.json', ...(options.graphiql ? ['graphiql', 'graphiql/assets/[^/]+'] : []), ...(options.docs ? ['docs', 'docs/assets/[^/]+'] : [])];
+  const pages = ['', 'openapi\\.json', ...(options.graphiql ? ['graphiql', 'graphiql/assets/[^/]+'] : []), ...(options.docs ? ['docs', 'docs/assets/[^/]+'] : [])];
   return pages.map((page) => new RegExp(`^/${page}$`));
 }
 
+/** A browser navigating (not `fetch`, which asks for JSON or anything). */
+const wantsHtml = (request: FastifyRequest): boolean => (request.headers.accept ?? '').includes('text/html');
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * `/`: where a person who opens the gateway's address lands, a small page of links (JSON for
+ * programs), naming only what is enabled; and `GET /graphql` from a browser's address bar goes
+ * to GraphiQL (with its `?query=`) when GraphiQL is enabled, instead of Apollo's CSRF refusal.
+ */
+function landing(app: FastifyInstance, options: ExplorerOptions): void {
+  const links: Array<{ rel: string; href: string; title: string }> = [
+    { rel: 'graphql', href: '/graphql', title: 'GraphQL endpoint (POST)' },
+    ...(options.graphiql ? [{ rel: 'graphiql', href: '/graphiql', title: 'GraphiQL: explore and run GraphQL operations' }] : []),
+    ...(options.docs ? [{ rel: 'docs', href: '/docs', title: 'REST reference (the legacy API)' }] : []),
+    { rel: 'openapi', href: '/openapi.json', title: 'OpenAPI document of the REST API' },
+    { rel: 'health', href: '/healthz', title: 'Health probe' },
+  ];
+  const json = JSON.stringify({ name: 'HydraCore identity gateway', links: Object.fromEntries(links.map((link) => [link.rel, link.href])) });
+  const html = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>HydraCore identity gateway</title></head>
+<body>
+<h1>HydraCore identity gateway</h1>
+<ul>
+${links.map((link) => `<li><a href="${link.href}">${escapeHtml(link.href)}</a>: ${escapeHtml(link.title)}</li>`).join('\n')}
+</ul>
+</body>
+</html>
+`;
+  app.get('/', async (request, reply) =>
+    wantsHtml(request) ? reply.header('content-type', 'text/html; charset=utf-8').send(html) : reply.header('content-type', 'application/json').send(json),
+  );
+  if (options.graphiql) {
+    app.addHook('onRequest', (request, reply, done) => {
+      if (request.method === 'GET' && (request.url === '/graphql' || request.url.startsWith('/graphql?')) && wantsHtml(request)) {
+        reply.redirect(`/graphiql${request.url.slice('/graphql'.length)}`, 302);
+        return;
+      }
+      done();
+    });
+  }
+}
+
 export function explorerRoutes(app: FastifyInstance, options: ExplorerOptions): string[] {
-  const served: string[] = ['/openapi.json'];
+  const served: string[] = ['/', '/openapi.json'];
+  landing(app, options);
   let document: string | undefined;
   app.get('/openapi.json', async (_request, reply) => {
     document ??= JSON.stringify(options.openApi());

@@ -1,7 +1,7 @@
 /**
  * Cookies exactly as the legacy service (Starlette's `Response.set_cookie` over Python's
- * `http.cookies`) wrote them: attributes in sorted order, `SameSite=lax`, and deletion as
- * an empty quoted value that expires now with `Max-Age=0`.
+ * `http.cookies`) wrote them: attributes in sorted order, `SameSite=lax` (or the configured
+ * COOKIE_SAMESITE), and deletion as an empty quoted value that expires now with `Max-Age=0`.
  */
 /** The legacy cookie pairs: operators under /auth, customers of the portal under /v1. */
 export type CookieFamily = 'operator' | 'portal';
@@ -21,6 +21,7 @@ export interface CookieSpec {
   path: string;
   maxAgeSeconds: number;
   secure: boolean;
+  sameSite: 'lax' | 'strict' | 'none';
 }
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -33,11 +34,11 @@ export function cookieDate(date: Date): string {
 }
 
 export function setCookieHeader(cookie: CookieSpec): string {
-  return [`${cookie.name}=${cookie.value}`, 'HttpOnly', `Max-Age=${cookie.maxAgeSeconds}`, `Path=${cookie.path}`, 'SameSite=lax', ...(cookie.secure ? ['Secure'] : [])].join('; ');
+  return [`${cookie.name}=${cookie.value}`, 'HttpOnly', `Max-Age=${cookie.maxAgeSeconds}`, `Path=${cookie.path}`, `SameSite=${cookie.sameSite}`, ...(cookie.secure ? ['Secure'] : [])].join('; ');
 }
 
-export function deleteCookieHeader(name: string, path: string, secure: boolean, now: Date): string {
-  return [`${name}=""`, `expires=${cookieDate(now)}`, 'HttpOnly', 'Max-Age=0', `Path=${path}`, 'SameSite=lax', ...(secure ? ['Secure'] : [])].join('; ');
+export function deleteCookieHeader(name: string, path: string, secure: boolean, sameSite: CookieSpec['sameSite'], now: Date): string {
+  return [`${name}=""`, `expires=${cookieDate(now)}`, 'HttpOnly', 'Max-Age=0', `Path=${path}`, `SameSite=${sameSite}`, ...(secure ? ['Secure'] : [])].join('; ');
 }
 
 /** Starlette's `cookie_parser`: `;`-separated pairs, whitespace trimmed, last value wins. */

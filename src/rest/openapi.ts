@@ -155,7 +155,7 @@ function operationObject(compiled: CompiledRoute, schema: GraphQLSchema): Schema
     responses[String(answer.status)] = { description: 'Successful Response', content: { 'application/json': { schema: body } } };
   }
   if (answer.cookies) {
-    responses[String(answer.status)].headers = { 'Set-Cookie': { description: 'clear' in answer.cookies ? 'Clears the auth cookies.' : 'Sets the access and refresh cookies (HttpOnly, SameSite=lax, Secure in production).', schema: { type: 'string' } } };
+    responses[String(answer.status)].headers = { 'Set-Cookie': { description: 'clear' in answer.cookies ? 'Clears the auth cookies.' : 'Sets the access and refresh cookies (HttpOnly; SameSite=lax unless COOKIE_SAMESITE says otherwise; Secure in production).', schema: { type: 'string' } } };
   }
   for (const [status, code] of Object.entries(route.errors ?? {})) {
     if (isErrorCode(code)) responses[status] = { description: ERRORS[code].detail, content: { 'application/json': { schema: ERROR_SCHEMA } } };
@@ -178,15 +178,22 @@ function operationObject(compiled: CompiledRoute, schema: GraphQLSchema): Schema
       in: 'path',
       required: true,
       schema: type === 'uuid' ? { type: 'string', format: 'uuid' } : { type: 'string' },
+      ...(name === 'tenant_slug' ? { example: 'demo' } : {}),
     }));
   }
-  if (model) out.requestBody = { required: true, content: { 'application/json': { schema: modelSchema(model) } } };
+  if (model) {
+    out.requestBody = { required: true, content: { 'application/json': { schema: modelSchema(model), ...(route.example ? { example: route.example } : {}) } } };
+  }
   const security = securityOf(compiled);
   if (security) out.security = security;
   return out;
 }
 
-export function generateOpenApi(routes: readonly CompiledRoute[], schema: GraphQLSchema, serverUrl: string): Schema {
+/**
+ * No `servers`, as FastAPI: the document is relative to wherever it is served, so /docs' "Try it
+ * out" calls the host the browser is on (behind a proxy, on another port, on localhost alike).
+ */
+export function generateOpenApi(routes: readonly CompiledRoute[], schema: GraphQLSchema): Schema {
   const paths: Record<string, Record<string, Schema>> = {};
   for (const compiled of routes) {
     paths[compiled.route.path] ??= {};
@@ -201,7 +208,6 @@ export function generateOpenApi(routes: readonly CompiledRoute[], schema: GraphQ
       description:
         'The legacy FastAPI endpoints, served byte for byte by the GraphQL gateway (each runs one GraphQL operation; the full API is at /graphql). Errors are `{"detail": "..."}`; request validation errors are the FastAPI 422 list.',
     },
-    servers: [{ url: serverUrl }],
     tags,
     paths,
     components: {

@@ -44,6 +44,8 @@ export interface LegacyRoute {
   pathParams?: Record<string, PathParamType>;
   /** The body model: a type-graphql input class whose constraints the bridge enforces. */
   body?: Function;
+  /** A body that works against the demo tenant (`hydracore demo`), shown in /docs (legacy keys). */
+  example?: Record<string, unknown>;
   /** Read HTTP Basic credentials (FastAPI's HTTPBasic): none or undecodable is 401 before anything else. */
   credentials?: 'basic';
   /** Headers added to this route's 401 answers (e.g. `WWW-Authenticate: Basic`). */

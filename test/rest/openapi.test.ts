@@ -8,6 +8,8 @@ import { compileRoutes } from '../../src/rest/bridge';
 import { generateOpenApi } from '../../src/rest/openapi';
 import { ok, type LegacyRoute } from '../../src/rest/route';
 import { legacyRoutes } from '../../src/rest/routes';
+import { fromPlain } from '../../src/pydantic/json';
+import { validateBody } from '../../src/validation/input-model';
 import { startTestApp, type TestApp } from '../helpers/app';
 
 @InputType()
@@ -96,6 +98,23 @@ describe('the OpenAPI document', () => {
     expect(doc.paths['/v1/public/signup'].post.responses['503'].description).toBe('No shared hosting capacity available');
   });
 
+  it('has no servers: relative to wherever it is served, as FastAPI (so /docs tries the host the browser is on)', () => {
+    expect(doc.servers).toBeUndefined();
+  });
+
+  it('shows a request example for every body, one the route itself accepts, against the demo tenant', () => {
+    const schema = buildGatewaySchema();
+    const withBodies = compileRoutes(schema, legacyRoutes).filter((compiled) => compiled.model);
+    expect(withBodies.length).toBeGreaterThan(15);
+    for (const { route, model } of withBodies) {
+      const documented = doc.paths[route.path][route.method.toLowerCase()].requestBody.content['application/json'].example;
+      expect([route.method, route.path, documented]).toEqual([route.method, route.path, route.example]);
+      expect([route.path, validateBody(model!, fromPlain(route.example)).ok]).toEqual([route.path, true]);
+      if ('tenant_slug' in (route.example ?? {})) expect(route.example?.tenant_slug).toBe('demo');
+    }
+    expect(doc.paths['/v1/public/signup/plans/{tenant_slug}'].get.parameters[0].example).toBe('demo');
+  });
+
   it('declares the security schemes each route accepts', () => {
     expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearer', 'operatorCookie', 'portalCookie', 'apiKey', 'basic']);
     expect(doc.paths['/auth/token'].post.security).toEqual([{ basic: [] }]);
@@ -110,7 +129,7 @@ describe('the OpenAPI document', () => {
     const build = () => buildSchemaSync({ resolvers: [MutableResolver], validateFn: gatewayValidateFn, authChecker });
     const nameSchema = () => {
       const schema = build();
-      const document = generateOpenApi(compileRoutes(schema, [mutableRoute]), schema, 'http://x') as Record<string, any>;
+      const document = generateOpenApi(compileRoutes(schema, [mutableRoute]), schema) as Record<string, any>;
       return document.paths['/mutable'].post.requestBody.content['application/json'].schema.properties.name;
     };
     expect(nameSchema()).toEqual({ type: 'string' });

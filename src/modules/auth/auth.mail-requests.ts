@@ -3,7 +3,7 @@ import type { Services } from '../../graphql/context';
 import type { MailRequest } from '../../mail/requests';
 import { newId } from '../../lib/ids';
 import { randomToken, sha256Hex } from '../../lib/secrets';
-import { passwordResetMail, verificationCodeMail } from './auth.mail';
+import { frontendLink, passwordResetMail, verificationCodeMail } from './auth.mail';
 import { User } from './auth.model';
 
 export const RESET_TOKEN_TTL_MS = 30 * 60_000;
@@ -15,7 +15,7 @@ export const verifySubject = (userId: string) => `user:${userId}`;
 /** A new verification code and its mail (at most one a minute per account, silently). Call inside `trx`. */
 export async function mailVerificationCode(services: Services, trx: Knex.Transaction, user: Pick<User, 'id' | 'email'>): Promise<void> {
   const issued = await services.codes.issue(trx, 'verify_email', verifySubject(user.id));
-  if (issued !== undefined) await services.outbox.enqueue(trx, verificationCodeMail(user.email, issued));
+  if (issued !== undefined) await services.outbox.enqueue(trx, verificationCodeMail(user.email, issued, frontendLink(services.config.frontend, 'verifyEmail', { email: user.email })));
 }
 
 /**
@@ -39,7 +39,7 @@ export function authMailRequestHandlers(services: Services) {
       const token = randomToken(32);
       const expiresAt = new Date(now.getTime() + RESET_TOKEN_TTL_MS);
       await trx('password_resets').insert({ id: newId(), user_id: user.id, token_hash: sha256Hex(token), created_at: iso(now), expires_at: iso(expiresAt) });
-      await services.outbox.enqueue(trx, passwordResetMail(user.email, `${services.config.publicUrl}/reset-password?token=${token}`, expiresAt, RESET_TOKEN_TTL_MS));
+      await services.outbox.enqueue(trx, passwordResetMail(user.email, frontendLink(services.config.frontend, 'resetPassword', { token }), expiresAt, RESET_TOKEN_TTL_MS));
     },
 
     /** A new code only for an account that still needs verification. */

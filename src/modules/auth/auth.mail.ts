@@ -1,13 +1,24 @@
+import type { FrontendConfig } from '../../config';
 import type { OutgoingMail } from '../../mail/message';
 import { inWords } from '../../lib/durations';
 import { CODE_TTL_MS, type IssuedCode } from '../../lib/one-time-codes';
 
-export function verificationCodeMail(to: string, { code, expiresAt }: IssuedCode): OutgoingMail {
+/**
+ * A page of the frontend (SITE_URL + its configured path) with its query, for a mailed link.
+ * The verification link carries the address only: the code is typed on the page (a code in a
+ * URL would end up in browser history and proxy logs).
+ */
+export function frontendLink(frontend: FrontendConfig, page: 'resetPassword' | 'verifyEmail', query: Record<string, string>): string {
+  const path = page === 'resetPassword' ? frontend.resetPasswordPath : frontend.verifyEmailPath;
+  return `${frontend.siteUrl}${path}?${new URLSearchParams(query).toString()}`;
+}
+
+export function verificationCodeMail(to: string, { code, expiresAt }: IssuedCode, link: string): OutgoingMail {
   return {
     to,
     expiresAt,
     subject: 'Your HydraCore verification code',
-    text: `Your verification code is ${code}\n\nIt expires in ${inWords(CODE_TTL_MS)}. If you did not create a HydraCore account, ignore this message.\n`,
+    text: `Your verification code is ${code}\n\nEnter it at ${link}\n\nIt expires in ${inWords(CODE_TTL_MS)}. If you did not create a HydraCore account, ignore this message.\n`,
   };
 }
 
