@@ -88,6 +88,24 @@ if (!available) {
     expect(failures).toEqual([]);
   }, 90_000);
 
+  it('GraphiQL opens with a tab per area, and runs the signup tab\'s price list against the demo tenant', async () => {
+    const { page, failures } = await isolatedPage();
+    await page.goto(`${base}/graphiql`, { waitUntil: 'networkidle' });
+    await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
+    await page.waitForSelector('.graphiql-tab', { timeout: 30_000 });
+    expect(await page.locator('.graphiql-tab').count()).toBe(4);
+    await page.locator('.graphiql-tab').nth(2).click();
+    const editor = await page.textContent('.graphiql-query-editor');
+    expect(editor).toContain('publicPlans(tenantSlug: "demo")');
+    await page.click('.graphiql-execute-button');
+    // Several operations in the tab: GraphiQL asks which one; the first is the price list.
+    const menu = page.locator('.graphiql-dropdown-item, [role="menuitem"]', { hasText: 'Plans' });
+    if (await menu.count()) await menu.first().click();
+    await page.locator('.graphiql-response', { hasText: '"starter"' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(outputDir, 'graphiql-tabs.png') });
+    expect(failures).toEqual([]);
+  }, 90_000);
+
   it('/docs loads offline and lists every endpoint, grouped by router', async () => {
     const { page, failures } = await isolatedPage();
     await page.goto(`${base}/docs`, { waitUntil: 'networkidle' });
