@@ -37,9 +37,13 @@ const kindKeys = new WeakMap<readonly CallerKind[], string>();
 
 /**
  * Checks the request's credentials against the kinds of caller an operation accepts, once per
- * operation and kind set. No credentials: anonymous. A valid API key where none is accepted: 403.
- * A token that is bad, expired, of a kind not accepted, of a revoked session, a deleted user
- * or an inactive customer, or a revoked API key: 401 `Could not validate credentials`.
+ * operation and kind set. No credentials: anonymous. A token that is bad, expired, of a revoked
+ * session, a deleted user or an inactive customer, or a revoked API key: `INVALID_TOKEN` (401
+ * `Could not validate credentials`). Valid credentials of a kind the operation does not take
+ * say which kind it does (`extensions.expected`), while REST answers them as it always did:
+ * a customer's token where an operator's is needed, `OPERATOR_TOKEN_REQUIRED`, and the reverse,
+ * `CUSTOMER_TOKEN_REQUIRED` (both 401 `Could not validate credentials` on REST); a valid API key
+ * where only a person may act, `PERSON_TOKEN_REQUIRED` (403 `Not enough permissions` on REST).
  */
 export function authenticate(ctx: GqlContext, kinds: readonly CallerKind[]): Promise<Principal> {
   if (ctx.principal.kind === 'system') return Promise.resolve(ctx.principal);
@@ -61,16 +65,16 @@ export function authenticate(ctx: GqlContext, kinds: readonly CallerKind[]): Pro
 async function resolve(ctx: GqlContext, kinds: readonly CallerKind[]): Promise<Principal> {
   const { credentials } = ctx;
   if (credentials.apiKey !== undefined) {
-    // A bad key is 401 wherever it is sent; a good key where keys are not accepted, 403.
+    // A bad key is 401 wherever it is sent; a good key where keys are not accepted, 403 on REST.
     const principal = await resolveApiKey(ctx, credentials.apiKey);
-    if (!kinds.includes('apiKey')) throw new DomainError('FORBIDDEN');
+    if (!kinds.includes('apiKey')) throw new DomainError('PERSON_TOKEN_REQUIRED', { expected: kinds });
     return principal;
   }
   if (credentials.bearer !== undefined) {
     // One verification: the token's own kind (`typ`, signed) decides, among those accepted.
     const accepted = BEARER_KINDS.filter(([kind]) => kinds.includes(kind)).map(([, typ]) => typ);
     if (accepted.length === 0) throw new DomainError('INVALID_TOKEN');
-    const claims = verified(ctx, credentials.bearer, accepted);
+    const claims = verified(ctx, credentials.bearer, accepted, kinds);
     return claims.typ === CUSTOMER_TOKEN_TYPE ? resolveCustomer(ctx, claims) : resolveOperator(ctx, claims);
   }
   for (const kind of ['operator', 'customer'] as const) {
@@ -87,14 +91,28 @@ const BEARER_KINDS: ReadonlyArray<readonly [CallerKind, string]> = [
   ['customer', CUSTOMER_TOKEN_TYPE],
 ];
 
-function verified(ctx: GqlContext, token: string, typ: string | readonly string[]): JwtClaims {
+/**
+ * The claims of a valid token of the given kind(s), or the error to answer. With `kinds` (a
+ * bearer token, which a client chose to send), a token that is genuine (key, signature, issuer,
+ * audience and expiry all checked) but of the other person kind names the kind the operation
+ * takes; its session is not looked up, since the answer is the same either way. Anything else
+ * wrong, and any wrong cookie, is `INVALID_TOKEN`.
+ */
+function verified(ctx: GqlContext, token: string, typ: string | readonly string[], kinds?: readonly CallerKind[]): JwtClaims {
   try {
     return ctx.jwt.verify(token, typ);
   } catch (error) {
-    if (error instanceof JwtError) throw new DomainError('INVALID_TOKEN');
-    throw error;
+    if (!(error instanceof JwtError)) throw error;
+    const needed = kinds && KIND_NEEDED_INSTEAD.get(error.tokenType);
+    throw needed ? new DomainError(needed, { expected: kinds }) : new DomainError('INVALID_TOKEN');
   }
 }
+
+/** A token of this `typ` was refused: the other person kind is the one accepted (see `BEARER_KINDS`). */
+const KIND_NEEDED_INSTEAD = new Map<string | undefined, 'OPERATOR_TOKEN_REQUIRED' | 'CUSTOMER_TOKEN_REQUIRED'>([
+  [CUSTOMER_TOKEN_TYPE, 'OPERATOR_TOKEN_REQUIRED'],
+  [ACCESS_TOKEN_TYPE, 'CUSTOMER_TOKEN_REQUIRED'],
+]);
 
 async function resolveOperator(ctx: GqlContext, claims: JwtClaims): Promise<Principal> {
   const sessionId = typeof claims.sid === 'string' ? claims.sid : '';

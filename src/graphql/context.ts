@@ -60,6 +60,13 @@ export interface GqlContext extends Services {
    * again: each input is validated once per surface, from the same declarations.
    */
   validatedInput?: Function;
+  /**
+   * `rest` when the REST bridge runs the operation: its errors answer on the legacy surface.
+   * An input validated in execution there (one that is not the body, e.g. `POST /auth/token`'s
+   * HTTP Basic credentials) then reports FastAPI's `loc` (`["body","email"]`); everywhere else
+   * (`/graphql`, the CLI) `loc` is in GraphQL terms (`["input","email"]`).
+   */
+  surface?: 'rest';
 }
 
 /** What lower layers (audit, data) need to know of a request: plain values, no GraphQL. */

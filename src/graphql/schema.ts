@@ -1,4 +1,4 @@
-import { defaultFieldResolver, getNamedType, GraphQLID, isObjectType, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, getNamedType, GraphQLID, isObjectType, lexicographicSortSchema, printSchema, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
 import { DomainError } from '../lib/errors';
 import { parseUuid } from '../pydantic/uuid';
@@ -20,17 +20,35 @@ import type { GqlContext } from './context';
 const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver];
 
 /**
- * Runs the declared constraints of an input argument with the REST bridge's rules, so
- * `/graphql` reports exactly the FastAPI 422 list in `extensions.detail`. An input the
- * surface already validated (the REST bridge's body, `GqlContext.validatedInput`) is not
- * validated twice.
+ * Runs the declared constraints of an input argument with the REST bridge's rules: the same
+ * issues (type, msg, input, ctx) as the FastAPI 422 list, in `extensions.detail`, with `loc`
+ * in the caller's terms. On `/graphql` that is the argument, then GraphQL field names and list
+ * indexes (`["input","pinRequiredSkills",0]`); under the REST bridge (`GqlContext.surface`)
+ * FastAPI's `["body","pin_required_skills",0]`. An input the surface already validated (the
+ * REST bridge's body, `GqlContext.validatedInput`) is not validated twice.
  */
 export const gatewayValidateFn: ValidatorFn = (argValue, argType, { info, context }) => {
-  if (argType === (context as GqlContext).validatedInput) return;
+  const ctx = context as GqlContext;
+  if (argType === ctx.validatedInput) return;
   if (!isInputClass(argType) || argValue === null || typeof argValue !== 'object') return;
-  const issues = validateInputObject(inputModelFor(argType, info.schema), argValue as Record<string, unknown>);
+  const model = inputModelFor(argType, info.schema);
+  const instance = argValue as Record<string, unknown>;
+  const issues =
+    ctx.surface === 'rest'
+      ? validateInputObject(model, instance, ['body'], 'restName')
+      : validateInputObject(model, instance, [argumentTaking(info, model.name)], 'property');
   if (issues.length > 0) throw inputValidationError(issues);
 };
+
+/**
+ * The name of the field's argument that takes this input type (type-graphql's ValidatorFn is
+ * given the value and its class, not the argument's name). No field of ours takes one input
+ * type twice; if one did, the first such argument would be named.
+ */
+function argumentTaking(info: GraphQLResolveInfo, inputTypeName: string): string {
+  const field = info.parentType.getFields()[info.fieldName];
+  return field.args.find((arg) => getNamedType(arg.type).name === inputTypeName)?.name ?? inputTypeName;
+}
 
 function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');

@@ -1,10 +1,16 @@
 import { GraphQLError } from 'graphql';
 
+// Legacy answers that more than one code gives on REST (see the token-kind codes below).
+const INVALID_TOKEN = { status: 401, detail: 'Could not validate credentials', headers: { 'www-authenticate': 'Bearer' } } as const;
+const FORBIDDEN = { status: 403, detail: 'Not enough permissions' } as const;
+
 /**
  * Every error the gateway answers with, defined once: its code (GraphQL
  * `extensions.code`), its HTTP status and its legacy `detail` message (CONTRACT section 2
  * and 4). Resolvers throw `DomainError`s; the REST bridge turns them into
- * `{"detail": ...}` with the status and headers listed here.
+ * `{"detail": ...}` with the status and headers listed here. `/graphql` shows `detail` as
+ * the message, unless the entry words its own `message` (docs/graphql-errors.md lists what a
+ * client should do for each code).
  */
 export const ERRORS = {
   // HTTP-level (the REST bridge itself)
@@ -17,9 +23,15 @@ export const ERRORS = {
   // Authentication and authorisation
   NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated', headers: { 'www-authenticate': 'Bearer' } },
   BASIC_NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated', headers: { 'www-authenticate': 'Basic' } },
-  INVALID_TOKEN: { status: 401, detail: 'Could not validate credentials', headers: { 'www-authenticate': 'Bearer' } },
+  INVALID_TOKEN,
+  // Valid credentials of a kind the operation does not take (`extensions.expected` lists the
+  // kinds it does). The legacy service answered them as any bad token (401) or as a missing
+  // permission (403), and REST still does, byte for byte; `/graphql` says what to send instead.
+  OPERATOR_TOKEN_REQUIRED: { ...INVALID_TOKEN, message: "This operation needs an operator's access token" },
+  CUSTOMER_TOKEN_REQUIRED: { ...INVALID_TOKEN, message: "This operation needs a customer's (portal) access token" },
+  PERSON_TOKEN_REQUIRED: { ...FORBIDDEN, message: "This operation needs a signed-in person's access token, not an API key" },
   EMAIL_NOT_VERIFIED: { status: 403, detail: 'Email not verified' },
-  FORBIDDEN: { status: 403, detail: 'Not enough permissions' },
+  FORBIDDEN,
   RATE_LIMITED: { status: 429, detail: 'Too many requests' },
   // Operator accounts
   EMAIL_TAKEN: { status: 409, detail: 'Email already registered' },
@@ -50,21 +62,30 @@ export const ERRORS = {
   CURRENT_PASSWORD_REQUIRED: { status: 403, detail: 'Current password required' },
   INVALID_CURRENT_PASSWORD: { status: 403, detail: 'Invalid password' },
   API_KEY_NOT_FOUND: { status: 404, detail: 'API key not found' },
-} as const satisfies Record<string, { status: number; detail: string; headers?: Record<string, string> }>;
+} as const satisfies Record<string, { status: number; detail: string; headers?: Record<string, string>; message?: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 export type ErrorSpec = (typeof ERRORS)[ErrorCode];
+
+/** The message `/graphql` shows for a code: its own `message`, or the legacy `detail`. */
+export function graphqlMessage(code: ErrorCode): string {
+  const spec: ErrorSpec = ERRORS[code];
+  return 'message' in spec ? spec.message : spec.detail;
+}
 
 /** The code GraphQL reports for request validation failures; `extensions.detail` is the 422 list. */
 export const VALIDATION_ERROR_CODE = 'BAD_USER_INPUT';
 
 export class DomainError extends GraphQLError {
-  /** `retryAfter` (seconds) goes with RATE_LIMITED and becomes the `Retry-After` header. */
+  /**
+   * `retryAfter` (seconds) goes with RATE_LIMITED and becomes the `Retry-After` header;
+   * `expected` (the kinds of caller an operation takes) goes with the token-kind codes.
+   */
   constructor(
     readonly code: ErrorCode,
-    details: { retryAfter?: number } = {},
+    details: { retryAfter?: number; expected?: readonly string[] } = {},
   ) {
-    super(ERRORS[code].detail, { extensions: { code, ...details } });
+    super(graphqlMessage(code), { extensions: { code, ...details } });
     this.name = 'DomainError';
   }
 }

@@ -40,7 +40,15 @@ interface SigningKey extends VerificationKey {
 
 export type JwtClaims = Record<string, unknown> & { sub: string; typ: string; exp: number; iat: number; jti: string };
 
-export class JwtError extends Error {}
+export class JwtError extends Error {
+  constructor(
+    message: string,
+    /** Set when a valid token is of another kind than asked for: the token's own `typ`. */
+    readonly tokenType?: string,
+  ) {
+    super(message);
+  }
+}
 
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
 
@@ -157,7 +165,7 @@ export class JwtService {
       this.verified.delete(token);
       throw new JwtError('expired');
     }
-    if (typeof typ === 'string' ? claims.typ !== typ : !typ.includes(claims.typ)) throw new JwtError('wrong kind');
+    if (typeof typ === 'string' ? claims.typ !== typ : !typ.includes(claims.typ)) throw new JwtError('wrong kind', claims.typ);
     return claims;
   }
 

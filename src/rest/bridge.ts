@@ -84,6 +84,8 @@ async function serve(
 ): Promise<FastifyReply> {
   const { route, model } = compiled;
   const context = contextFor(request);
+  // This operation's errors answer here, in FastAPI's terms, even those raised in execution.
+  context.surface = 'rest';
   const unauthorized = route.unauthorizedHeaders ?? {};
 
   // FastAPI decodes the JSON body before anything else, so malformed JSON is reported first.

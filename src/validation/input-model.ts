@@ -39,9 +39,9 @@ interface ListRule { kind: 'list'; item: ValueRule; maxItems?: number }
 type ValueRule = StringRule | IntRule | BoolRule | EnumRule | ListRule;
 
 export interface FieldRule {
-  /** GraphQL / TypeScript property name (camelCase). */
+  /** GraphQL / TypeScript property name (camelCase): the field's name in a `/graphql` `loc`. */
   property: string;
-  /** The legacy REST name (snake_case), also used in every `loc`. */
+  /** The legacy REST name (snake_case): the body's key, and the field's name in a REST `loc`. */
   restName: string;
   /** Absent is an error (non-null without default). */
   required: boolean;
@@ -57,6 +57,13 @@ export interface InputModel {
 }
 
 export type Validated = { ok: true; value: Record<string, unknown> } | { ok: false; issues: ValidationIssue[] };
+
+/**
+ * How a surface names a field, in the object it reads and in every `loc` it reports: REST
+ * with the legacy body's name (`["body","company_name"]`), `/graphql` with the GraphQL
+ * field's (`["input","companyName"]`). The rules are the same; only the rendering differs.
+ */
+export type FieldNaming = 'restName' | 'property';
 
 /** `tenantSlug` → `tenant_slug`: the one naming rule between GraphQL and the legacy bodies. */
 export function toRestName(property: string): string {
@@ -249,12 +256,12 @@ function validateValue(rule: ValueRule, loc: LocPart[], input: PyValue): RuleRes
  * field (its first failing constraint), `null` allowed only for optional fields.
  * Returns GraphQL-ready values keyed by property name (absent optional fields omitted).
  */
-export function validateObject(model: InputModel, input: PyDict, loc: LocPart[]): Validated {
+export function validateObject(model: InputModel, input: PyDict, loc: LocPart[], naming: FieldNaming): Validated {
   const value: Record<string, unknown> = {};
   const issues: ValidationIssue[] = [];
   for (const field of model.fields) {
-    const fieldLoc = [...loc, field.restName];
-    const raw = input.get(field.restName);
+    const fieldLoc = [...loc, field[naming]];
+    const raw = input.get(field[naming]);
     if (raw === undefined) {
       if (field.required) issues.push(Issue.missing(fieldLoc, input));
       else if (field.defaultValue !== undefined) value[field.property] = field.defaultValue;
@@ -275,19 +282,22 @@ export function validateObject(model: InputModel, input: PyDict, loc: LocPart[])
 export function validateBody(model: InputModel, body: PyValue | undefined): Validated {
   if (body === undefined || body === null) return { ok: false, issues: [Issue.missing(['body'], null)] };
   if (!(body instanceof Map)) return { ok: false, issues: [Issue.modelAttributesType(['body'], body)] };
-  return validateObject(model, body, ['body']);
+  return validateObject(model, body, ['body'], 'restName');
 }
 
 /**
  * The GraphQL side of the same rules: a coerced input object (GraphQL already checked the
  * types) is validated and normalised in place, so resolvers see e.g. the normalised email.
+ * `loc` starts with `at` and names fields as `naming` says: `/graphql` reports
+ * `[argument, field, index...]` in GraphQL names; an input the REST surface validates in
+ * execution (not its body) keeps FastAPI's `["body", rest_name]`.
  */
-export function validateInputObject(model: InputModel, instance: Record<string, unknown>): ValidationIssue[] {
+export function validateInputObject(model: InputModel, instance: Record<string, unknown>, at: LocPart[], naming: FieldNaming): ValidationIssue[] {
   const asPython: PyDict = new Map();
   for (const field of model.fields) {
-    if (instance[field.property] !== undefined) asPython.set(field.restName, fromPlain(instance[field.property]));
+    if (instance[field.property] !== undefined) asPython.set(field[naming], fromPlain(instance[field.property]));
   }
-  const result = validateObject(model, asPython, ['body']);
+  const result = validateObject(model, asPython, at, naming);
   if (!result.ok) return result.issues;
   for (const field of model.fields) {
     if (field.property in result.value) instance[field.property] = result.value[field.property];

@@ -63,7 +63,7 @@ describe(`tenant isolation and customer administration (${engine})`, () => {
     const me = await graphql(t, '{ portalMe { email tenantId } }', {}, bearer(customerA.access_token));
     expect(me.data?.portalMe).toEqual({ email: 'a1@example.com', tenantId: customerA.tenant_id });
     const admin = await graphql(t, '{ customers(input: { tenantSlug: "alpha" }) { nodes { email } } }', {}, bearer(customerA.access_token));
-    expect(admin.errors?.[0]).toMatchObject({ message: 'Could not validate credentials', extensions: { code: 'INVALID_TOKEN' } });
+    expect(admin.errors?.[0]).toMatchObject({ message: "This operation needs an operator's access token", extensions: { code: 'OPERATOR_TOKEN_REQUIRED', expected: ['operator', 'apiKey'] } });
     const rest = await t.app.inject({ method: 'GET', url: '/auth/me', headers: bearer(customerA.access_token) });
     expect(rest.statusCode).toBe(401);
   });

@@ -36,9 +36,9 @@ describe(`tenant API keys (${engine})`, () => {
     const after = await t.app.inject({ method: 'GET', url: `/v1/customers/${customer.customer_id}/pin`, headers: { 'x-api-key': fresh } });
     expect(after.statusCode).toBe(401);
     expect(after.body).toBe('{"detail":"Could not validate credentials"}');
-    // An API key cannot make more keys.
+    // An API key cannot make more keys: only a person may.
     const byKey = await graphql(t, 'mutation { createApiKey(input: { tenantSlug: "alpha" }) { key } }', {}, admin());
-    expect(byKey.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    expect(byKey.errors?.[0].extensions.code).toBe('PERSON_TOKEN_REQUIRED');
     // The X-Api-Key header wins over a Bearer token.
     const both = await t.app.inject({ method: 'GET', url: '/v1/me/pin', headers: { ...bearer(customer.access_token), 'x-api-key': key } });
     expect(both.statusCode).toBe(403);

@@ -95,6 +95,6 @@ describe(`audit events (${engine})`, () => {
     await t.db('users').where({ email_lower: 'root@example.com' }).update({ is_admin: true });
     expect(await events('bravo', platformAdmin)).toEqual([]);
     const other = await graphql(t, EVENTS, { i: { tenantSlug: 'alpha' } }, customerToken);
-    expect(other.errors?.[0].extensions?.code).toBe('INVALID_TOKEN');
+    expect(other.errors?.[0].extensions?.code).toBe('OPERATOR_TOKEN_REQUIRED');
   });
 });

@@ -93,7 +93,7 @@ describe(`customer portal login (${engine})`, () => {
     expect(me.statusCode).toBe(401);
     expect(me.body).toBe('{"detail":"Could not validate credentials"}');
     const portal = await graphql(t, '{ portalMe { email } }', {}, bearer(operator.access_token));
-    expect(portal.errors?.[0]).toMatchObject({ message: 'Could not validate credentials', extensions: { code: 'INVALID_TOKEN' } });
+    expect(portal.errors?.[0]).toMatchObject({ message: "This operation needs a customer's (portal) access token", extensions: { code: 'CUSTOMER_TOKEN_REQUIRED', expected: ['customer'] } });
     expect((await post(t, '/auth/refresh', { refresh_token: customer.refresh_token })).statusCode).toBe(401);
     expect((await post(t, '/v1/customer-auth/refresh', { refresh_token: operator.refresh_token })).statusCode).toBe(401);
     // The operator cookie is not read where a customer is expected, nor the reverse.

@@ -9,7 +9,9 @@ import { asPlatform } from '../../helpers/seed';
 /**
  * Who may do what with PINs and policies (CONTRACT section 4, PIN issue): every endpoint,
  * over REST and GraphQL, for every kind of caller. Each cell pins the exact status and body;
- * the GraphQL call must fail with the matching error code (or succeed when REST does).
+ * the GraphQL call must fail with the matching error code (or succeed when REST does). Where
+ * `/graphql` names the credential needed instead (OT, PT: docs/graphql-errors.md), REST keeps
+ * the legacy answer (`LEGACY`).
  */
 type Caller =
   | 'none'
@@ -25,7 +27,17 @@ type Caller =
   | 'customer of the tenant'
   | 'customer of another tenant';
 
-type Outcome = 200 | 204 | 'NOT_AUTHENTICATED' | 'INVALID_TOKEN' | 'EMAIL_NOT_VERIFIED' | 'FORBIDDEN' | 'CUSTOMER_NOT_FOUND' | 'INSTANCE_NOT_FOUND';
+type Outcome =
+  | 200
+  | 204
+  | 'NOT_AUTHENTICATED'
+  | 'INVALID_TOKEN'
+  | 'OPERATOR_TOKEN_REQUIRED'
+  | 'PERSON_TOKEN_REQUIRED'
+  | 'EMAIL_NOT_VERIFIED'
+  | 'FORBIDDEN'
+  | 'CUSTOMER_NOT_FOUND'
+  | 'INSTANCE_NOT_FOUND';
 
 interface Endpoint {
   name: string;
@@ -57,6 +69,9 @@ const CALLERS: Caller[] = [
 
 const NA = 'NOT_AUTHENTICATED';
 const IT = 'INVALID_TOKEN';
+/** A customer's token where an operator's is needed; an API key where only a person may act. */
+const OT = 'OPERATOR_TOKEN_REQUIRED';
+const PT = 'PERSON_TOKEN_REQUIRED';
 const NV = 'EMAIL_NOT_VERIFIED';
 const FB = 'FORBIDDEN';
 const CN = 'CUSTOMER_NOT_FOUND';
@@ -67,19 +82,19 @@ const ENDPOINTS: Endpoint[] = [
     name: 'GET /v1/customers/{id}/pin',
     rest: ({ customer }) => ({ method: 'GET', url: `/v1/customers/${customer}/pin` }),
     graphql: ({ customer }) => ({ query: 'query($id: ID!) { customerPin(customerId: $id) { hasPin } }', variables: { id: customer } }),
-    outcomes: [NA, NV, 200, 200, 200, FB, CN, 200, CN, IT, IT, IT],
+    outcomes: [NA, NV, 200, 200, 200, FB, CN, 200, CN, IT, OT, OT],
   },
   {
     name: 'POST /v1/customers/{id}/pin',
     rest: ({ customer }) => ({ method: 'POST', url: `/v1/customers/${customer}/pin`, payload: { pin: '2468' } }),
     graphql: ({ customer }) => ({ query: 'mutation($id: ID!) { setCustomerPin(customerId: $id, input: { pin: "2468" }) { hasPin } }', variables: { id: customer } }),
-    outcomes: [NA, NV, 200, 200, 200, FB, CN, 200, CN, IT, IT, IT],
+    outcomes: [NA, NV, 200, 200, 200, FB, CN, 200, CN, IT, OT, OT],
   },
   {
     name: 'DELETE /v1/customers/{id}/pin',
     rest: ({ customer }) => ({ method: 'DELETE', url: `/v1/customers/${customer}/pin` }),
     graphql: ({ customer }) => ({ query: 'mutation($id: ID!) { removeCustomerPin(customerId: $id) }', variables: { id: customer } }),
-    outcomes: [NA, NV, 204, 204, 204, FB, CN, 204, CN, IT, IT, IT],
+    outcomes: [NA, NV, 204, 204, 204, FB, CN, 204, CN, IT, OT, OT],
   },
   {
     name: 'GET /v1/instances/{id}/pin-policy',
@@ -91,19 +106,19 @@ const ENDPOINTS: Endpoint[] = [
     name: 'PATCH /v1/instances/{id}/pin-policy',
     rest: ({ instance }) => ({ method: 'PATCH', url: `/v1/instances/${instance}/pin-policy`, payload: { pin_session_ttl_minutes: 45 } }),
     graphql: ({ instance }) => ({ query: 'mutation($id: ID!) { updatePinPolicy(instanceId: $id, input: { pinSessionTtlMinutes: 45 }) { pinSessionTtlMinutes } }', variables: { id: instance } }),
-    outcomes: [NA, NV, 200, 200, 200, FB, IN, 200, IN, IT, IT, IT],
+    outcomes: [NA, NV, 200, 200, 200, FB, IN, 200, IN, IT, OT, OT],
   },
   {
     name: 'GET /v1/me/pin',
     rest: () => ({ method: 'GET', url: '/v1/me/pin' }),
     graphql: () => ({ query: '{ myPin { hasPin } }', variables: {} }),
-    outcomes: [NA, NV, 200, 200, 200, 200, 200, FB, FB, IT, 200, 200],
+    outcomes: [NA, NV, 200, 200, 200, 200, 200, PT, PT, IT, 200, 200],
   },
   {
     name: 'POST /v1/instances/{id}/pin/confirm',
     rest: ({ instance }) => ({ method: 'POST', url: `/v1/instances/${instance}/pin/confirm`, payload: { pin: '2468', skill: 'deploy' } }),
     graphql: ({ instance }) => ({ query: 'mutation($id: ID!) { confirmPin(instanceId: $id, input: { pin: "2468", skill: "deploy" }) { confirmed } }', variables: { id: instance } }),
-    outcomes: [NA, NV, 200, 200, 200, 200, IN, FB, FB, IT, 200, IN],
+    outcomes: [NA, NV, 200, 200, 200, 200, IN, PT, PT, IT, 200, IN],
   },
 ];
 
@@ -152,8 +167,17 @@ describe(`PIN authorisation matrix (${engine})`, () => {
   });
   afterAll(() => t.close());
 
-  const restBody = (outcome: Outcome): string | undefined => (typeof outcome === 'number' ? undefined : JSON.stringify({ detail: ERRORS[outcome].detail }));
-  const restStatus = (outcome: Outcome): number => (typeof outcome === 'number' ? outcome : ERRORS[outcome].status);
+  /** The legacy answer REST keeps for the codes only `/graphql` tells apart. */
+  const LEGACY: Partial<Record<Outcome, Outcome>> = { [OT]: IT, [PT]: FB };
+  const onRest = (outcome: Outcome): Outcome => LEGACY[outcome] ?? outcome;
+  const restBody = (outcome: Outcome): string | undefined => {
+    const legacy = onRest(outcome);
+    return typeof legacy === 'number' ? undefined : JSON.stringify({ detail: ERRORS[legacy].detail });
+  };
+  const restStatus = (outcome: Outcome): number => {
+    const legacy = onRest(outcome);
+    return typeof legacy === 'number' ? legacy : ERRORS[legacy].status;
+  };
   /** DELETE succeeds only where a PIN exists: give the customer one before each cell. */
   const ensurePin = () => asPlatform(t, 'mutation($id: ID!) { setCustomerPin(customerId: $id, input: { pin: "2468" }) { hasPin } }', { id: ids.customer });
 
@@ -176,7 +200,8 @@ describe(`PIN authorisation matrix (${engine})`, () => {
     expect(res.statusCode).toBe(restStatus(outcome));
     const body = restBody(outcome);
     if (body !== undefined) expect(res.body).toBe(body);
-    if (outcome === NA) expect(res.headers['www-authenticate']).toBe('Bearer');
+    if (outcome === NA || onRest(outcome) === IT) expect(res.headers['www-authenticate']).toBe('Bearer');
+    else expect(res.headers['www-authenticate']).toBeUndefined();
 
     if (request.method === 'DELETE') await ensurePin();
     const operation = endpoint.graphql(ids);

@@ -49,14 +49,15 @@ describe(`tenant membership rules (${engine})`, () => {
   afterAll(() => t.close());
 
   it('an API key can neither change members nor mint keys: the takeover of issue 12 fails at every step', async () => {
+    // Only a person may act here: /graphql says so (PERSON_TOKEN_REQUIRED; REST: 403 "Not enough permissions").
     const promote = await as('key')(SET_MEMBER, { i: { tenantSlug: 'alpha', email: 'member@example.com', role: 'owner' } });
-    expect(promote.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    expect(promote.errors?.[0].extensions.code).toBe('PERSON_TOKEN_REQUIRED');
     const demote = await as('key')(SET_MEMBER, { i: { tenantSlug: 'alpha', email: 'owner@example.com', role: 'member' } });
-    expect(demote.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    expect(demote.errors?.[0].extensions.code).toBe('PERSON_TOKEN_REQUIRED');
     const remove = await as('key')(REMOVE_MEMBER, { i: { tenantSlug: 'alpha', email: 'owner@example.com' } });
-    expect(remove.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    expect(remove.errors?.[0].extensions.code).toBe('PERSON_TOKEN_REQUIRED');
     const mint = await as('key')('mutation { createApiKey(input: { tenantSlug: "alpha", name: "x" }) { key } }');
-    expect(mint.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    expect(mint.errors?.[0].extensions.code).toBe('PERSON_TOKEN_REQUIRED');
     expect(await roles()).toEqual({ 'owner@example.com': 'owner', 'admin@example.com': 'admin', 'member@example.com': 'member' });
     // Reading the member list stays open to the tenant's key (an integration may show it).
     const list = await as('key')('{ members(tenantSlug: "alpha") { email role } }');
