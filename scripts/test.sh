@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as README and .ci/run call it:
-#   1. type-check everything (src, tests, migrations) and build dist/ (tests spawn the CLI and server);
-#   2. the schema drift check;
+#   1. type-check everything (src, tests, migrations, client/generated) and build dist/ (tests spawn the CLI and server);
+#   2. the drift checks: schema.graphql, then the generated client (client/generated/);
 #   3. jest on SQLite (always);
 #   4. jest again on PostgreSQL when one answers at $TEST_POSTGRES_URL.
 set -euo pipefail
@@ -16,6 +16,9 @@ npx tsc -p tsconfig.build.json
 
 echo "== schema.graphql drift check"
 node dist/src/graphql/emit-schema.js --check
+
+echo "== generated client drift check"
+bash scripts/codegen-check.sh
 
 # Redis-backed features (shared rate limits) are tested too when a Redis answers.
 if node scripts/redis-reachable.js "$REDIS_URL_FOR_TESTS"; then

@@ -7,6 +7,7 @@ import { readCredentials } from './graphql/authenticate';
 import type { GqlContext, Services } from './graphql/context';
 import { buildGatewaySchema } from './graphql/schema';
 import { createApolloServer } from './graphql/server';
+import { trustedDocuments } from './graphql/trusted-documents';
 import { systemClock, type Clock } from './lib/clock';
 import type { MailTransport } from './mail/message';
 import { parseCookieHeader } from './lib/cookies';
@@ -201,6 +202,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   // After the legacy API: it installs the error and not-found answers every route (Apollo's too) uses.
   const apollo = await createApolloServer(schema, config);
+  // GRAPHQL_TRUSTED_DOCUMENTS: `documentId` requests (and, trusted-only, nothing else); before the route exists.
+  if (config.trustedDocuments) trustedDocuments(app, config.trustedDocuments);
   await app.register(fastifyApollo(apollo), { context: async (request) => contextFor(request) });
   // Public keys for services that verify our tokens themselves (empty with HS256).
   app.get('/.well-known/jwks.json', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(services.jwt.jwks()));

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import type { CookieSpec } from './lib/cookies';
@@ -90,6 +91,19 @@ export interface GraphqlLimits {
   maxCost: number;
 }
 
+/**
+ * Trusted documents (docs/trusted-documents.md): the manifest `npm run codegen` writes
+ * (client/generated/persisted-documents.json), read and checked once at start.
+ */
+export interface TrustedDocumentsConfig {
+  /** The manifest file, as GRAPHQL_TRUSTED_DOCUMENTS names it. */
+  file: string;
+  /** Document id (`sha256:<hex>`) -> document text, as the manifest lists them. */
+  documents: ReadonlyMap<string, string>;
+  /** GRAPHQL_TRUSTED_ONLY: `/graphql` runs nothing but these documents. */
+  only: boolean;
+}
+
 export interface Config {
   env: AppEnv;
   host: string;
@@ -105,6 +119,8 @@ export interface Config {
   auth: AuthConfig;
   frontend: FrontendConfig;
   graphql: GraphqlLimits;
+  /** Off (undefined) unless GRAPHQL_TRUSTED_DOCUMENTS names a manifest. */
+  trustedDocuments?: TrustedDocumentsConfig;
   /** Shared rate-limit counters across processes; in memory per process when unset. */
   redisUrl?: string;
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
@@ -119,7 +135,7 @@ export interface Config {
   limits: LimitRules;
   /** Serve Prometheus metrics at /metrics. */
   metrics: boolean;
-  /** Serve GraphiQL at /graphiql, and the REST reference at /docs. */
+  /** Serve GraphiQL at /graphiql (never under GRAPHQL_TRUSTED_ONLY), and the REST reference at /docs. */
   graphiql: boolean;
   docs: boolean;
 }
@@ -383,6 +399,39 @@ function pagePath(reader: EnvReader, name: string, value: string): string {
   return value;
 }
 
+/**
+ * GRAPHQL_TRUSTED_DOCUMENTS and GRAPHQL_TRUSTED_ONLY. The manifest is read here, so a missing
+ * or malformed file stops the start with a line naming the variable, like any bad setting.
+ */
+function readTrustedDocuments(reader: EnvReader): TrustedDocumentsConfig | undefined {
+  const file = reader.optional('GRAPHQL_TRUSTED_DOCUMENTS');
+  const only = reader.bool('GRAPHQL_TRUSTED_ONLY', false);
+  if (file === undefined) {
+    if (only) reader.problems.push('GRAPHQL_TRUSTED_ONLY=true needs GRAPHQL_TRUSTED_DOCUMENTS: the manifest of trusted documents (client/generated/persisted-documents.json)');
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    reader.problems.push(`GRAPHQL_TRUSTED_DOCUMENTS names a file that cannot be read: ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text);
+  } catch (error) {
+    reader.problems.push(`GRAPHQL_TRUSTED_DOCUMENTS is not valid JSON: ${file} (${(error as Error).message.split('\n', 1)[0]})`);
+    return undefined;
+  }
+  const entries = manifest !== null && typeof manifest === 'object' && !Array.isArray(manifest) ? Object.entries(manifest) : [];
+  if (entries.length === 0 || entries.some(([, document]) => typeof document !== 'string' || document.trim() === '')) {
+    reader.problems.push(`GRAPHQL_TRUSTED_DOCUMENTS must name a JSON object of document id to document text, as \`npm run codegen\` writes it: ${file}`);
+    return undefined;
+  }
+  return { file, documents: new Map(entries as [string, string][]), only };
+}
+
 function readRedisUrl(reader: EnvReader): string | undefined {
   const value = reader.optional('REDIS_URL');
   if (value !== undefined && !/^rediss?:\/\//.test(value)) reader.problems.push(`REDIS_URL must start with redis:// or rediss:// (got "${value}")`);
@@ -394,6 +443,7 @@ export function loadConfig(env: Env = process.env): Config {
   const appEnv = reader.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const port = reader.int('PORT', 8000, 1, 65535);
   const publicUrl = reader.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']);
+  const trustedDocuments = readTrustedDocuments(reader);
   const config: Config = {
     env: appEnv,
     host: reader.string('HOST', '127.0.0.1'),
@@ -420,12 +470,14 @@ export function loadConfig(env: Env = process.env): Config {
       maxDirectives: reader.int('GRAPHQL_MAX_DIRECTIVES', 20, 0, 1000),
       maxCost: reader.int('GRAPHQL_MAX_COST', 5000, 1, 1_000_000),
     },
+    trustedDocuments,
     redisUrl: readRedisUrl(reader),
     redisPrefix: reader.string('REDIS_PREFIX', 'hydracore:'),
     trustProxy: readTrustProxy(reader),
     limits: readLimits(reader),
     metrics: reader.bool('METRICS_ENABLED', true),
-    graphiql: reader.bool('GRAPHIQL_ENABLED', appEnv !== 'production'),
+    // Under trusted-only every query GraphiQL would send is refused: the page is off.
+    graphiql: reader.bool('GRAPHIQL_ENABLED', appEnv !== 'production') && trustedDocuments?.only !== true,
     docs: reader.bool('DOCS_ENABLED', true),
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);

@@ -20,6 +20,9 @@ export const ERRORS = {
   BODY_UNREADABLE: { status: 400, detail: 'There was an error parsing the body' },
   NUL_CHARACTER: { status: 400, detail: 'Text must not contain NUL characters' },
   INTERNAL_SERVER_ERROR: { status: 500, detail: 'Internal Server Error' },
+  // Trusted documents at /graphql (GRAPHQL_TRUSTED_DOCUMENTS, GRAPHQL_TRUSTED_ONLY; docs/trusted-documents.md)
+  PERSISTED_DOCUMENT_NOT_FOUND: { status: 400, detail: 'Unknown documentId: no trusted document has this id' },
+  TRUSTED_DOCUMENT_REQUIRED: { status: 400, detail: 'Only trusted documents are accepted: send the documentId of an operation in the manifest' },
   // Authentication and authorisation
   NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated', headers: { 'www-authenticate': 'Bearer' } },
   BASIC_NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated', headers: { 'www-authenticate': 'Basic' } },
