@@ -11,7 +11,7 @@ import { engine } from '../helpers/db';
  * /docs answered 405 `Allow: GET, HEAD`, as if the page existed under another method. A
  * disabled page is not there: 404 `{"detail":"Not Found"}` (CONTRACT section 2).
  */
-describe(`disabled explorer pages answer 404 (${engine})`, () => {
+describe(`explorer pages: disabled ones are 404, and where a browser lands (${engine})`, () => {
   let off: TestApp;
   let on: TestApp;
   beforeAll(async () => {
@@ -45,19 +45,7 @@ describe(`disabled explorer pages answer 404 (${engine})`, () => {
     expect((await off.app.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(200);
     expect((await off.app.inject({ method: 'POST', url: '/openapi.json' })).statusCode).toBe(405);
   });
-});
 
-describe(`where a browser lands (${engine})`, () => {
-  let off: TestApp;
-  let on: TestApp;
-  beforeAll(async () => {
-    off = await startTestApp({ GRAPHIQL_ENABLED: 'false', DOCS_ENABLED: 'false' });
-    on = await startTestApp({ GRAPHIQL_ENABLED: 'true', DOCS_ENABLED: 'true' });
-  });
-  afterAll(async () => {
-    await off.close();
-    await on.close();
-  });
   const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
   it('/ is a page of links for a browser and JSON for a program, naming only what is enabled', async () => {
