@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { buildApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { loadDotEnv } from './env-file';
 
 /**
  * Starts the gateway: read the config, build the app, listen, and shut down gracefully on
  * SIGTERM/SIGINT (stop accepting, let in-flight requests finish, close the database).
  */
 async function main(): Promise<void> {
+  loadDotEnv();
   const config = loadConfig();
   const app = await buildApp(config);
   let closing = false;

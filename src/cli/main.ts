@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../config';
+import { loadDotEnv } from '../env-file';
 import { createDb, migrateLatest, type Db } from '../db/knex';
 import { buildGatewaySchema } from '../graphql/schema';
 import { systemClock } from '../lib/clock';
@@ -198,6 +199,7 @@ export async function cli(argv: string[], out: (text: string) => void, err: (tex
 }
 
 if (require.main === module) {
+  loadDotEnv();
   cli(process.argv.slice(2), (t) => process.stdout.write(t), (t) => process.stderr.write(t)).then(
     (code) => process.exit(code),
     (error: unknown) => {
