@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fastifyApollo from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from './config';
-import { createDb, migrateLatest, type Db } from './db/knex';
+import { migrateLatest, type Db } from './db/knex';
 import { readCredentials } from './graphql/authenticate';
 import type { GqlContext, Services } from './graphql/context';
 import { buildGatewaySchema } from './graphql/schema';
@@ -15,10 +15,13 @@ import { MailRequestWorker } from './mail/requests';
 import { MailSender } from './mail/sender';
 import { authMailRequestHandlers } from './modules/auth/auth.mail-requests';
 import { customerMailRequestHandlers } from './modules/customer-auth/customer.mail-requests';
-import { MemoryRateLimiter } from './lib/rate-limit';
-import { connectRedis, FallbackRateLimiter, RedisRateLimiter } from './lib/redis-rate-limit';
+import { MemoryRateLimiter, type RateLimiter } from './lib/rate-limit';
+import { FallbackRateLimiter, RedisRateLimiter } from './lib/redis-rate-limit';
 import { explorerPaths, explorerRoutes } from './http/explorer';
 import { operationsRoutes } from './http/operations';
+import { loggerOptions } from './http/logging';
+import { GatewayMetrics } from './http/metrics';
+import { listenUrl, logStartup, openDatabase, openRedis } from './startup';
 import { generateOpenApi } from './rest/openapi';
 import { corsForBrowserApps } from './http/cors';
 import { anonymousFloodLimit, responseHeaders } from './http/security';
@@ -28,50 +31,6 @@ import { sendDetail, sendError } from './rest/responses';
 import { legacyRoutes } from './rest/routes';
 import { createServices } from './services';
 import { BackgroundLoop } from './lib/background-loop';
-
-/**
- * Secrets never reach the log: credentials in headers, and any password, PIN, code or token
- * in a logged object, at any depth the serializers produce.
- */
-const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.new_password',
-  '*.newPassword',
-  '*.pin',
-  '*.code',
-  '*.token',
-  '*.refresh_token',
-  '*.refreshToken',
-  '*.access_token',
-  '*.accessToken',
-];
-
-/**
- * What a request log line says about the request. The URL loses its query string: a GraphQL
- * GET carries the whole operation there (a login's password with it), and links carry
- * `?token=`. The path alone is enough to read a log.
- */
-function requestForLog(request: FastifyRequest) {
-  // A log call may also hand over a plain object as `req`: keep it, minus the query string.
-  if (typeof request !== 'object' || request === null) return request;
-  if (!('raw' in request)) {
-    const given = request as Record<string, unknown>;
-    return { ...given, url: typeof given.url === 'string' ? pathWithoutQuery(given.url) : undefined };
-  }
-  return {
-    method: request.method,
-    url: pathWithoutQuery(request.url),
-    host: request.host,
-    remoteAddress: request.ip,
-    remotePort: request.socket?.remotePort,
-  };
-}
-
-const pathWithoutQuery = (url: string): string => url.split('?', 1)[0];
 
 /**
  * Fastify's `trustProxy` for TRUST_PROXY. A hop count trusts that many addresses from the
@@ -124,12 +83,7 @@ declare module 'fastify' {
  */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      stream: options.logStream,
-      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-      serializers: { req: requestForLog },
-    },
+    ...loggerOptions(config.logLevel, config.logFormat, options.logStream),
     genReqId: () => randomUUID(),
     // Believe X-Forwarded-For only from the proxies named in TRUST_PROXY.
     trustProxy: trustProxyOption(config.trustProxy),
@@ -143,13 +97,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   const ownsDb = options.db === undefined;
-  const db = options.db ?? createDb(config.database);
+  const db = options.db ?? (await openDatabase(config.database, app.log));
   if (config.migrateOnStart) await migrateLatest(db);
   const clock = options.clock ?? systemClock;
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
-  redis?.on('error', (error) => app.log.error({ err: error }, 'redis error'));
-  const limiter = redis ? new FallbackRateLimiter(new RedisRateLimiter(redis, clock, `${config.redisPrefix}rl:`), new MemoryRateLimiter(clock), clock, app.log) : new MemoryRateLimiter(clock);
-  const services: Services = createServices(config, db, clock, app.log, limiter);
+  // An unreachable Redis does not stop the start: limits fall back to in-process counters.
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, app.log) : undefined;
+  const limiter: RateLimiter = redis ? new FallbackRateLimiter(new RedisRateLimiter(redis, clock, `${config.redisPrefix}rl:`), new MemoryRateLimiter(clock), clock, app.log) : new MemoryRateLimiter(clock);
+  const redisDown = redis ? () => redis.status !== 'ready' || limiter.degraded === true : undefined;
+  const metrics = config.metrics ? new GatewayMetrics() : undefined;
+  const services: Services = createServices(config, db, clock, app.log, limiter, metrics);
   const mailSender = new MailSender(db, options.mailTransport ?? transportFromConfig(config.mail), config.mail, clock, app.log);
   const mailRequests = new MailRequestWorker(
     db,
@@ -180,7 +136,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await corsForBrowserApps(app, config.frontend.corsOrigins);
   responseHeaders(app, services);
   anonymousFloodLimit(app, services);
-  operationsRoutes(app, services);
+  operationsRoutes(app, services, { metrics, redisDown });
 
   const schema = buildGatewaySchema();
 
@@ -216,6 +172,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     redis?.disconnect();
     await services.hot.close();
     if (ownsDb) await db.destroy();
+  });
+  // Once listening (main.ts; tests that only inject never listen): the summary and the warnings.
+  app.addHook('onListen', (done) => {
+    logStartup(app.log, config, listenUrl(app.addresses()[0], config), redis ? redis.status === 'ready' : undefined);
+    done();
   });
   if (options.sendMail !== false) mailSender.start((listener) => services.outbox.onEnqueued(listener));
   if (options.resolveMailRequests !== false) mailRequests.start((listener) => services.mailRequests.onEnqueued(listener));

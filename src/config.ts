@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import type { CookieSpec } from './lib/cookies';
 import { LIMITS, type LimitRules } from './lib/limits';
-import { readPem, type JwtAlgorithm, type JwtKeyConfig } from './lib/jwt';
+import { keyProblem, readPem, type JwtAlgorithm, type JwtKeyConfig } from './lib/jwt';
 import { defaultHashConcurrency, type Argon2Settings } from './lib/passwords';
 
 /**
@@ -109,6 +109,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: string;
+  /** `pretty` (pino-pretty, for a person at a terminal) or `json` (one object per line, for a collector). */
+  logFormat: 'pretty' | 'json';
   publicUrl: string;
   database: DatabaseConfig;
   mail: MailConfig;
@@ -138,11 +140,20 @@ export interface Config {
   /** Serve GraphiQL at /graphiql (never under GRAPHQL_TRUSTED_ONLY), and the REST reference at /docs. */
   graphiql: boolean;
   docs: boolean;
+  /**
+   * Settings that work but put something at risk (a secret that dies with the process, cookies
+   * without Secure behind HTTPS, ...): logged as warnings when the server starts.
+   */
+  warnings: string[];
 }
 
+/**
+ * Settings that stop the start: each problem is one line that names its variable (a bad value,
+ * a key file that cannot be read, a database that cannot be reached), printed without a stack.
+ */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(problems.join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -212,6 +223,14 @@ const DEFAULT_SQLITE_FILE = path.join('data', 'hydracore.sqlite');
 /** CONTRACT section 3: refresh tokens live 30 days unless configured otherwise. */
 export const DEFAULT_REFRESH_TOKEN_TTL_DAYS = 30;
 
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function readDatabase(reader: EnvReader): DatabaseConfig {
   const url = reader.optional('DATABASE_URL');
   const authCache = reader.bool('AUTH_CACHE', true);
@@ -222,6 +241,11 @@ function readDatabase(reader: EnvReader): DatabaseConfig {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (file === '') reader.problems.push('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/hydracore.sqlite');
+    else if (file !== ':memory:' && !isDirectory(path.dirname(path.resolve(file)))) {
+      // A typo in the path must not start the gateway on a new, empty database (only the
+      // embedded default makes its own data/ directory).
+      reader.problems.push(`DATABASE_URL: directory ${path.dirname(path.resolve(file))} does not exist (sqlite:${file}); create it or correct the path`);
+    }
     return { client: 'sqlite', connection: file || DEFAULT_SQLITE_FILE, authCache };
   }
   reader.problems.push(`DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got "${url}")`);
@@ -257,13 +281,24 @@ function readMail(reader: EnvReader, appEnv: AppEnv): MailConfig {
   };
 }
 
-function readFileSetting(reader: EnvReader, name: string, file: string): string | undefined {
+/**
+ * A PEM key file, read and parsed now: a missing file or a key the algorithm cannot use stops
+ * the start with one line naming the variable, instead of a stack trace from the first signature.
+ */
+function readKeyFile(reader: EnvReader, name: string, file: string, use: 'private' | 'public', algorithm: JwtAlgorithm): string | undefined {
+  let pem: string;
   try {
-    return readPem(file);
-  } catch {
-    reader.problems.push(`${name} names a file that cannot be read: ${file}`);
+    pem = readPem(file);
+  } catch (error) {
+    reader.problems.push(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     return undefined;
   }
+  const problem = algorithm === 'HS256' ? undefined : keyProblem(pem, use, algorithm);
+  if (problem !== undefined) {
+    reader.problems.push(`${name}: ${file} ${problem}`);
+    return undefined;
+  }
+  return pem;
 }
 
 /**
@@ -301,9 +336,9 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
       algorithm,
       secret,
       previousSecrets: list(reader.optional('JWT_PREVIOUS_SECRETS')),
-      privateKeyPem: privateKeyFile === undefined ? undefined : readFileSetting(reader, 'JWT_PRIVATE_KEY_FILE', privateKeyFile),
+      privateKeyPem: privateKeyFile === undefined ? undefined : readKeyFile(reader, 'JWT_PRIVATE_KEY_FILE', privateKeyFile, 'private', algorithm),
       previousPublicKeyPems: list(reader.optional('JWT_PREVIOUS_PUBLIC_KEY_FILES'))
-        .map((file) => readFileSetting(reader, 'JWT_PREVIOUS_PUBLIC_KEY_FILES', file))
+        .map((file) => readKeyFile(reader, 'JWT_PREVIOUS_PUBLIC_KEY_FILES', file, 'public', algorithm))
         .filter((pem): pem is string => pem !== undefined),
       issuer: readIssuer(reader, publicUrl),
       audience: reader.string('JWT_AUDIENCE', 'hydracore'),
@@ -438,7 +473,49 @@ function readRedisUrl(reader: EnvReader): string | undefined {
   return value;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/** The JWT_SECRET that .env.example shows: public, so never a secret. */
+export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-secret-of-32-chars-or-more';
+
+/**
+ * Settings that start but put something at risk, each a line naming its variable. Only real
+ * risks: a lost session or a forgeable token, a cookie or address that can be stolen or
+ * forged, secrets printed, an API surface open in production, a slower path taken on purpose.
+ */
+function riskySettings(reader: EnvReader, config: Config): string[] {
+  const warnings: string[] = [];
+  const production = config.env === 'production';
+  const https = config.publicUrl.startsWith('https://');
+  if (config.auth.jwt.algorithm === 'HS256' && reader.optional('JWT_SECRET') === undefined) {
+    warnings.push(
+      "JWT_SECRET is unset: this process made up a random one, so every token it signs (and every code it mails) dies when it restarts, and other processes refuse them; set one (openssl rand -base64 48) to keep sessions across restarts",
+    );
+  }
+  if (config.auth.jwt.secret === EXAMPLE_JWT_SECRET) {
+    warnings.push("JWT_SECRET is the example value of .env.example: anyone who has read it can sign tokens; set a random one (openssl rand -base64 48)");
+  }
+  if (https && !config.auth.cookieSecure) {
+    warnings.push('COOKIE_SECURE=false while PUBLIC_URL is https: browsers will also send the auth cookies over plain http; set COOKIE_SECURE=true');
+  }
+  if (https && config.trustProxy === undefined) {
+    warnings.push(
+      "TRUST_PROXY is unset while PUBLIC_URL is https: if a proxy terminates TLS in front of the gateway, every client shares the proxy's address and its per-IP limits; name the proxy in TRUST_PROXY",
+    );
+  }
+  if (production && config.graphiql) warnings.push('GRAPHIQL_ENABLED=true in production: GraphiQL is served at /graphiql');
+  if (production && config.graphql.introspection) warnings.push('GRAPHQL_INTROSPECTION=true in production: anyone can read the whole schema');
+  if (production && config.graphql.fieldSuggestions) warnings.push('GRAPHQL_FIELD_SUGGESTIONS=true in production: error messages suggest field names');
+  if (production && config.mail.transport === 'console') warnings.push('MAIL_TRANSPORT=console in production: every mail, codes and reset links included, is printed to the log');
+  if (config.database.authCache === false) {
+    warnings.push('AUTH_CACHE=false: every authenticated request reads its session from the database (meant for a PostgreSQL pooler in transaction mode)');
+  }
+  return warnings;
+}
+
+/**
+ * Reads the environment (`env`, normally process.env). `stdoutIsTty` picks the default log
+ * format: pretty for a person at a terminal outside production, JSON for everything else.
+ */
+export function loadConfig(env: Env = process.env, stdoutIsTty = process.stdout.isTTY === true): Config {
   const reader = new EnvReader(env);
   const appEnv = reader.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const port = reader.int('PORT', 8000, 1, 65535);
@@ -449,6 +526,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: reader.string('HOST', '127.0.0.1'),
     port,
     logLevel: reader.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, appEnv === 'test' ? 'silent' : 'info'),
+    logFormat: reader.oneOf('LOG_FORMAT', ['pretty', 'json'] as const, stdoutIsTty && appEnv !== 'production' ? 'pretty' : 'json'),
     publicUrl,
     database: readDatabase(reader),
     mail: readMail(reader, appEnv),
@@ -479,7 +557,9 @@ export function loadConfig(env: Env = process.env): Config {
     // Under trusted-only every query GraphiQL would send is refused: the page is off.
     graphiql: reader.bool('GRAPHIQL_ENABLED', appEnv !== 'production') && trustedDocuments?.only !== true,
     docs: reader.bool('DOCS_ENABLED', true),
+    warnings: [],
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  config.warnings = riskySettings(reader, config);
   return config;
 }

@@ -6,6 +6,7 @@ import type { Clock } from './lib/clock';
 import { HotPath } from './db/hot-path';
 import { JwtService } from './lib/jwt';
 import { Limits } from './lib/limits';
+import { NO_METRICS, type Metrics } from './lib/metrics';
 import { PendingSignups } from './modules/signup/pending-signups';
 import { MailOutbox } from './mail/outbox';
 import { MailRequestQueue } from './mail/requests';
@@ -15,7 +16,14 @@ import { MemoryRateLimiter, type RateLimiter } from './lib/rate-limit';
 import { SessionStore } from './db/sessions';
 
 /** The long-lived services of one process, shared by the server, the bridge and the CLI. */
-export function createServices(config: Config, db: Db, clock: Clock, log: FastifyBaseLogger, limiter: RateLimiter = new MemoryRateLimiter(clock)): Services {
+export function createServices(
+  config: Config,
+  db: Db,
+  clock: Clock,
+  log: FastifyBaseLogger,
+  limiter: RateLimiter = new MemoryRateLimiter(clock),
+  metrics: Metrics = NO_METRICS,
+): Services {
   const hot = HotPath.open(config.database, db, log);
   return {
     config,
@@ -26,10 +34,11 @@ export function createServices(config: Config, db: Db, clock: Clock, log: Fastif
     mailRequests: new MailRequestQueue(clock),
     jwt: new JwtService(config.auth.jwt, clock),
     sessions: new SessionStore(db, clock, hot),
-    codes: new OneTimeCodes(config.auth.codeKey, clock),
+    codes: new OneTimeCodes(config.auth.codeKey, clock, metrics),
     passwords: new PasswordHasher(config.auth.argon2),
     limiter,
-    limits: new Limits(limiter, config.limits),
+    limits: new Limits(limiter, config.limits, metrics),
+    metrics,
     hot,
     pendingSignups: new PendingSignups(db, clock, config.auth.pendingSignupTtlSeconds),
   };

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
 
 describe('configuration', () => {
@@ -91,5 +94,60 @@ describe('configuration', () => {
     expect(loadConfig({ ...production, MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mail.example.com:587' }).mail.transport).toBe('smtp');
     // Outside production console stays the default.
     expect(loadConfig({ NODE_ENV: 'development' }).mail.transport).toBe('console');
+  });
+
+  it('LOG_FORMAT: pretty at a terminal outside production, JSON anywhere else, or as set', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'production-secret-production-secret-0123', MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mail.example.com:587' };
+    expect(loadConfig({}, true).logFormat).toBe('pretty');
+    expect(loadConfig({ NODE_ENV: 'test' }, true).logFormat).toBe('pretty');
+    expect(loadConfig({}, false).logFormat).toBe('json');
+    expect(loadConfig(production, true).logFormat).toBe('json');
+    expect(loadConfig({ ...production, LOG_FORMAT: 'pretty' }, false).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/^LOG_FORMAT must be one of pretty, json \(got "xml"\)$/);
+  });
+
+  it('each problem is one line naming its variable (no header, no stack)', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', LOG_FORMAT: 'xml' });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).message.split('\n')).toEqual(['PORT must be a whole number from 1 to 65535 (got "eighty")', 'LOG_FORMAT must be one of pretty, json (got "xml")']);
+  });
+
+  it('regression: a sqlite: path in a missing directory started on a new, empty database', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hydracore-config-'));
+    try {
+      const missing = path.join(dir, 'typo', 'hydracore.sqlite');
+      expect(() => loadConfig({ DATABASE_URL: `sqlite:${missing}` })).toThrow(`DATABASE_URL: directory ${path.join(dir, 'typo')} does not exist (sqlite:${missing}); create it or correct the path`);
+      expect(fs.existsSync(path.join(dir, 'typo'))).toBe(false);
+      expect(loadConfig({ DATABASE_URL: `sqlite:${path.join(dir, 'new.sqlite')}` }).database.connection).toBe(path.join(dir, 'new.sqlite'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists the risky settings it accepts, each naming its variable', () => {
+    const secret = { JWT_SECRET: 'a-real-secret-a-real-secret-a-real-secret-42' };
+    expect(loadConfig(secret).warnings).toEqual([]);
+    expect(loadConfig({}).warnings).toEqual([expect.stringMatching(/^JWT_SECRET is unset: /)]);
+    expect(loadConfig({ JWT_SECRET: 'change-me-to-a-long-random-secret-of-32-chars-or-more' }).warnings).toEqual([expect.stringMatching(/^JWT_SECRET is the example value of \.env\.example/)]);
+    expect(loadConfig({ ...secret, PUBLIC_URL: 'https://id.example.com', COOKIE_SECURE: 'false' }).warnings).toEqual([
+      expect.stringMatching(/^COOKIE_SECURE=false while PUBLIC_URL is https/),
+      expect.stringMatching(/^TRUST_PROXY is unset while PUBLIC_URL is https/),
+    ]);
+    expect(loadConfig({ ...secret, PUBLIC_URL: 'https://id.example.com', COOKIE_SECURE: 'true', TRUST_PROXY: 'loopback' }).warnings).toEqual([]);
+    expect(loadConfig({ ...secret, AUTH_CACHE: 'false' }).warnings).toEqual([expect.stringMatching(/^AUTH_CACHE=false: /)]);
+    const production = { ...secret, NODE_ENV: 'production', MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mail.example.com:587' };
+    expect(loadConfig(production).warnings).toEqual([]);
+    expect(loadConfig({ ...production, MAIL_TRANSPORT: 'console', GRAPHIQL_ENABLED: 'true', GRAPHQL_FIELD_SUGGESTIONS: 'true' }).warnings.map((w) => w.split(/[ =:]/, 1)[0])).toEqual([
+      'GRAPHIQL_ENABLED',
+      'GRAPHQL_FIELD_SUGGESTIONS',
+      'MAIL_TRANSPORT',
+    ]);
+    // Outside production GraphiQL and introspection are the defaults, not risks.
+    expect(loadConfig({ ...secret, GRAPHIQL_ENABLED: 'true', GRAPHQL_INTROSPECTION: 'true' }).warnings).toEqual([]);
   });
 });

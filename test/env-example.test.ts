@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config';
+import { EXAMPLE_JWT_SECRET, loadConfig } from '../src/config';
 import { LIMITS } from '../src/lib/limits';
 
 const root = path.resolve(__dirname, '..');
@@ -24,5 +24,10 @@ describe('.env.example', () => {
 
   it('is itself a valid configuration', () => {
     expect(() => loadConfig(Object.fromEntries(variablesInExample()))).not.toThrow();
+  });
+
+  it("shows the JWT_SECRET the start-up warns about (a secret printed in the repository is no secret)", () => {
+    expect(variablesInExample().get('JWT_SECRET')).toBe(EXAMPLE_JWT_SECRET);
+    expect(loadConfig(Object.fromEntries(variablesInExample())).warnings).toEqual([expect.stringMatching(/^JWT_SECRET is the example value of \.env\.example/)]);
   });
 });

@@ -6,12 +6,32 @@ import { migrationSource } from '../../migrations';
 
 export type Db = Knex;
 
+/** Where knex's own messages go (without one, knex prints them to stdout, outside the log). */
+export interface DbLog {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * knex's messages as log lines. A failed connection attempt is one line: its stack is the
+ * pool's, and the query that needed the connection fails with the cause anyway.
+ */
+function knexLog(log: DbLog): Knex.Config['log'] {
+  return {
+    warn: (message: string) => log.warn(`knex: ${message.startsWith('Acquire connection error') ? message.split('\n', 1)[0] : message}`),
+    error: (message: string) => log.error(`knex: ${message}`),
+    deprecate: (message: string) => log.warn(`knex: ${message}`),
+    debug: () => undefined,
+  };
+}
+
 /**
  * One knex instance per process. SQLite is the embedded default: a file under ./data,
  * WAL mode so readers never wait for the writer, foreign keys on, and a busy timeout
  * so a second process (the CLI next to a running server) waits instead of failing.
  */
-export function createDb(config: DatabaseConfig): Db {
+export function createDb(config: DatabaseConfig, log?: DbLog): Db {
+  const logOption = log ? { log: knexLog(log) } : {};
   if (config.client === 'sqlite') {
     if (config.connection !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(config.connection)), { recursive: true });
     return knexFactory({
@@ -30,6 +50,7 @@ export function createDb(config: DatabaseConfig): Db {
         },
       },
       migrations: { migrationSource, tableName: 'knex_migrations' },
+      ...logOption,
     });
   }
   return knexFactory({
@@ -38,6 +59,7 @@ export function createDb(config: DatabaseConfig): Db {
     searchPath: config.schema ? [config.schema] : undefined,
     pool: { min: 0, max: 10 },
     migrations: { migrationSource, tableName: 'knex_migrations', schemaName: config.schema },
+    ...logOption,
   });
 }
 

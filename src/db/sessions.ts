@@ -20,7 +20,8 @@ export interface IssuedRefresh {
 }
 
 export type RotationResult =
-  | { ok: true; issued: IssuedRefresh }
+  /** `grace`: the immediately previous token, answered with the child it was rotated into. */
+  | { ok: true; issued: IssuedRefresh; grace?: true }
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' }
   | { ok: false; reason: 'reused'; sessionId: string };
 
@@ -94,7 +95,7 @@ export class SessionStore {
       // Only tokens rotated before child sealing existed lack a child: they refresh nothing.
       const child = row.child_sealed === null ? undefined : openWith(presented, CHILD_SEAL, row.child_sealed);
       if (child === undefined) return { ok: false, reason: 'unknown' };
-      return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: child } };
+      return { ok: true, grace: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: child } };
     }
     await this.revokeSession(row.session_id, 'reuse');
     return { ok: false, reason: 'reused', sessionId: row.session_id };

@@ -1,6 +1,7 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import { execute, GraphQLError, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { GqlContext } from './context';
 
 /** A document is compiled once it has been run this many times (a one-off is not worth it). */
 const COMPILE_AFTER_RUNS = 2;
@@ -61,15 +62,24 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
     return entry.query;
   };
 
-  const executor: GatewayExecutor = async ({ document, request, context }) => {
-    const operationName = request.operationName ?? undefined;
-    const variableValues = request.variables ?? {};
+  const run = async (document: DocumentNode, operationName: string | undefined, variableValues: Record<string, unknown>, context: GqlContext): Promise<ExecutionResult> => {
     const compiled = compiledFor(document, operationName);
     const slow = () => execute({ schema, document, contextValue: context, variableValues, operationName }) as Promise<ExecutionResult>;
     if (!compiled) return slow();
     const result = await compiled.query(undefined, context, variableValues);
     if (result.errors?.length && !('data' in result)) return slow();
     return asGraphQLResult(result);
+  };
+
+  const executor: GatewayExecutor = async (requestContext) => {
+    const context = requestContext.context as GqlContext;
+    const started = performance.now();
+    try {
+      return await run(requestContext.document, requestContext.request.operationName ?? undefined, requestContext.request.variables ?? {}, context);
+    } finally {
+      // By the operation the document resolved to (Apollo picked it), named or anonymous.
+      context.metrics.operation('graphql', requestContext.operationName, (performance.now() - started) / 1000);
+    }
   };
 
   return {

@@ -9,6 +9,7 @@ import type { MailRequestQueue } from '../mail/requests';
 import type { OneTimeCodes } from '../lib/one-time-codes';
 import type { PasswordHasher } from '../lib/passwords';
 import type { Limits } from '../lib/limits';
+import type { Metrics } from '../lib/metrics';
 import type { PendingSignups } from '../modules/signup/pending-signups';
 import type { RateLimiter } from '../lib/rate-limit';
 import type { Principal } from '../lib/principal';
@@ -42,6 +43,8 @@ export interface Services {
   passwords: PasswordHasher;
   limiter: RateLimiter;
   limits: Limits;
+  /** Counts what operators watch in `/metrics` (logins, refreshes, codes, limits, operation time). */
+  metrics: Metrics;
   /** Prepared statements for what every authenticated request reads. */
   hot: HotPath;
   pendingSignups: PendingSignups;

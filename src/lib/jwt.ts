@@ -100,6 +100,25 @@ function publicKey(publicKeyObject: KeyObject, alg: JwtAlgorithm): VerificationK
   };
 }
 
+const KEY_TYPES = { EdDSA: 'ed25519', ES256: 'ec' } as const;
+
+/**
+ * Why a PEM cannot be this algorithm's private (signing) or public (verification) key, or
+ * undefined when it can: the config reads key files with this, so a bad one stops the start
+ * with its variable's name instead of a stack trace from the first signature.
+ */
+export function keyProblem(pem: string, use: 'private' | 'public', alg: Exclude<JwtAlgorithm, 'HS256'>): string | undefined {
+  let key: KeyObject;
+  try {
+    key = use === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
+  } catch (error) {
+    return `is not a PEM ${use} key (${(error as Error).message})`;
+  }
+  if (key.asymmetricKeyType !== KEY_TYPES[alg]) return `holds a key of type ${key.asymmetricKeyType}, but JWT_ALGORITHM=${alg} needs ${KEY_TYPES[alg]}`;
+  if (alg === 'ES256' && key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') return `holds an EC key on ${key.asymmetricKeyDetails?.namedCurve}, but ES256 needs P-256`;
+  return undefined;
+}
+
 function asymmetricKey(privatePem: string, alg: JwtAlgorithm): SigningKey {
   const privateKey = createPrivateKey(privatePem);
   const expectedType = alg === 'EdDSA' ? 'ed25519' : 'ec';

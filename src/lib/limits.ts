@@ -1,4 +1,5 @@
 import { DomainError } from './errors';
+import { NO_METRICS, type Metrics } from './metrics';
 import type { LimitDecision, RateLimiter } from './rate-limit';
 
 /**
@@ -100,18 +101,24 @@ export class Limits {
   constructor(
     private readonly limiter: RateLimiter,
     private readonly rules: LimitRules,
+    private readonly metrics: Pick<Metrics, 'limitHit'> = NO_METRICS,
   ) {}
 
   /** Counts one use of `name` for `subject` and says whether it was within the limit. */
   async check(name: LimitName, subject: string, rule: LimitRule = this.rules[name]): Promise<LimitDecision> {
-    return this.limiter.consume(`${name}:${subject}`, rule.limit, rule.windowSeconds);
+    const decision = await this.limiter.consume(`${name}:${subject}`, rule.limit, rule.windowSeconds);
+    if (!decision.allowed) this.metrics.limitHit(name);
+    return decision;
   }
 
   /** Counts one use, or throws `RATE_LIMITED` (429 with `Retry-After`) when over the limit. */
   async take(name: LimitName, subject: string, rule: LimitRule = this.rules[name]): Promise<Reservation> {
     const key = `${name}:${subject}`;
     const decision = await this.limiter.consume(key, rule.limit, rule.windowSeconds);
-    if (!decision.allowed) throw new DomainError('RATE_LIMITED', { retryAfter: decision.retryAfterSeconds });
+    if (!decision.allowed) {
+      this.metrics.limitHit(name);
+      throw new DomainError('RATE_LIMITED', { retryAfter: decision.retryAfterSeconds });
+    }
     return { key, hit: decision.hit };
   }
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from './clock';
 import { newId } from './ids';
+import { NO_METRICS, type Metrics } from './metrics';
 import { hmacHex, randomDigits, safeEqualHex } from './secrets';
 
 export type CodePurpose = 'verify_email' | 'customer_login' | 'signup_verify';
@@ -28,6 +29,7 @@ export class OneTimeCodes {
   constructor(
     private readonly key: Buffer,
     private readonly clock: Clock,
+    private readonly metrics: Pick<Metrics, 'codeSent' | 'codeFailed'> = NO_METRICS,
   ) {}
 
   /**
@@ -54,11 +56,18 @@ export class OneTimeCodes {
       created_at: iso(now),
       expires_at: iso(expiresAt),
     });
+    this.metrics.codeSent(purpose);
     return { code, expiresAt };
   }
 
   /** Consumes the code if it is the subject's live code; every call counts one try. */
   async verify(db: Knex, purpose: CodePurpose, subject: string, code: string): Promise<boolean> {
+    const valid = await this.consume(db, purpose, subject, code);
+    if (!valid) this.metrics.codeFailed(purpose);
+    return valid;
+  }
+
+  private async consume(db: Knex, purpose: CodePurpose, subject: string, code: string): Promise<boolean> {
     const now = iso(this.clock.now());
     const live = await db('one_time_codes')
       .where({ purpose, subject })

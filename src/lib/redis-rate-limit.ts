@@ -170,11 +170,12 @@ export class FallbackRateLimiter implements RateLimiter {
 /**
  * A Redis client that fails fast instead of queueing commands while disconnected (a limit
  * check must never hold a request). Resolves once connected, or after `waitMs` if Redis is
- * not there yet (the limiter then fails open until it is; ioredis keeps reconnecting).
+ * not there yet (the limiter then falls back to in-process counters until it is; ioredis keeps
+ * reconnecting). `onError` hears every connection error from the first attempt on.
  */
-export async function connectRedis(url: string, waitMs = 2000): Promise<Redis> {
+export async function connectRedis(url: string, waitMs = 2000, onError: (error: Error) => void = () => undefined): Promise<Redis> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: waitMs });
-  redis.on('error', () => undefined); // callers add their own logging listener; never crash on a lost connection
+  redis.on('error', onError); // a listener is required: an 'error' without one would crash the process
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, waitMs);
     redis.once('ready', () => {

@@ -57,3 +57,18 @@ export function openWith(secret: string, purpose: string, sealed: string): strin
     return undefined;
   }
 }
+
+/** A connection URL fit for a log: its password, if any, replaced by `***` (`postgres://user:***@host:5432/db`). */
+export function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    // libpq also takes the password as a parameter (`?password=`).
+    const inQuery = parsed.searchParams.has('password');
+    if (parsed.password === '' && !inQuery) return url;
+    if (inQuery) parsed.searchParams.set('password', '***');
+    if (parsed.password !== '') parsed.password = 'xxx';
+    return parsed.toString().replace(':xxx@', ':***@');
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  }
+}

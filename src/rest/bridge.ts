@@ -16,6 +16,8 @@ import { parseUuid } from '../pydantic/uuid';
 export interface CompiledRoute {
   route: LegacyRoute;
   document: DocumentNode;
+  /** The operation's name (`Login`), under which its executions are timed in `/metrics`. */
+  operationName: string | null;
   /** The operation compiled to one JavaScript function (graphql-jit), at start-up. */
   run: (context: GqlContext, variables: Record<string, unknown>) => Promise<ExecutionResult> | ExecutionResult;
   /** The `@Authorized` roles of the operation's root field, checked before validation. */
@@ -42,6 +44,7 @@ export function compileRoutes(schema: GraphQLSchema, routes: readonly LegacyRout
     return {
       route,
       document,
+      operationName: operation?.name?.value ?? null,
       run: async (context, variables) => asGraphQLResult(await compiled.query(undefined, context, variables)),
       roles: rootField ? rolesOfRootField(rootField.name.value) : undefined,
       model: route.body ? inputModelFor(route.body, schema) : undefined,
@@ -134,7 +137,14 @@ async function serve(
   if (issues.length > 0) return sendIssues(reply, issues);
   if (input !== undefined) context.validatedInput = route.body;
 
-  const result = await compiled.run(context, route.variables({ path, body: input, cookies: context.credentials.cookies, basic }));
+  const variables = route.variables({ path, body: input, cookies: context.credentials.cookies, basic });
+  const started = performance.now();
+  let result: ExecutionResult;
+  try {
+    result = await compiled.run(context, variables);
+  } finally {
+    context.metrics.operation('rest', compiled.operationName, (performance.now() - started) / 1000);
+  }
   if (result.errors && result.errors.length > 0) return sendOperationError(request, reply, result.errors[0], unauthorized);
   const response = route.respond(result.data as Record<string, unknown>);
   if (response.cookies) applyCookies(reply, response.cookies, context);

@@ -3,6 +3,7 @@ import type { GqlContext } from '../../src/graphql/context';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app';
 import { engine } from '../helpers/db';
 import { probeSchema } from '../helpers/probe';
+import { NO_METRICS } from '../../src/lib/metrics';
 
 /**
  * `/graphql` runs a document with graphql-js the first time and compiled (graphql-jit) from
@@ -11,7 +12,7 @@ import { probeSchema } from '../helpers/probe';
 describe('compiled execution answers as graphql-js does', () => {
   const logged: string[] = [];
   const log = { error: (_obj: unknown, msg: string) => logged.push(msg) };
-  const context = { requestId: 'req-7', log } as unknown as GqlContext;
+  const context = { requestId: 'req-7', log, metrics: NO_METRICS } as unknown as GqlContext;
 
   const cases: Array<[string, string, Record<string, unknown>]> = [
     ['a plain query', '{ probePing }', {}],

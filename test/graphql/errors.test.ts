@@ -2,6 +2,7 @@ import { createApolloServer } from '../../src/graphql/server';
 import type { GqlContext } from '../../src/graphql/context';
 import { testConfig } from '../helpers/app';
 import { probeSchema } from '../helpers/probe';
+import { NO_METRICS } from '../../src/lib/metrics';
 
 /**
  * How /graphql reports errors: expected ones as they are, anything else masked and logged.
@@ -11,7 +12,7 @@ import { probeSchema } from '../helpers/probe';
 describe('GraphQL error formatting', () => {
   const logged: Array<{ obj: Record<string, unknown>; msg: string }> = [];
   const log = { error: (obj: Record<string, unknown>, msg: string) => logged.push({ obj, msg }) };
-  const context = { requestId: 'req-42', log } as unknown as GqlContext;
+  const context = { requestId: 'req-42', log, metrics: NO_METRICS } as unknown as GqlContext;
 
   async function run(query: string) {
     const server = await createApolloServer(probeSchema, testConfig());

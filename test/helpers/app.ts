@@ -20,6 +20,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    // Tests read the captured log as JSON lines, whatever terminal jest runs in.
+    LOG_FORMAT: 'json',
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_TIME_COST: '1',

@@ -8,6 +8,7 @@ import { gatewayValidateFn } from '../../src/graphql/schema';
 import { DomainError } from '../../src/lib/errors';
 import { registerLegacyApi } from '../../src/rest/http';
 import { ok, type LegacyRoute } from '../../src/rest/route';
+import { NO_METRICS } from '../../src/lib/metrics';
 
 /**
  * A resolver that fails on demand, which no real operation does on purpose: how errors out of
@@ -53,7 +54,7 @@ export async function startProbeApp(logStream?: NodeJS.WritableStream): Promise<
   await registerLegacyApi(app, {
     schema: probeSchema,
     routes: probeRoutes,
-    contextFor: (request) => ({ requestId: request.id, log: request.log, credentials: { cookies: {} }, principal: { kind: 'anonymous' } }) as unknown as GqlContext,
+    contextFor: (request) => ({ requestId: request.id, log: request.log, metrics: NO_METRICS, credentials: { cookies: {} }, principal: { kind: 'anonymous' } }) as unknown as GqlContext,
   });
   await app.ready();
   return app;

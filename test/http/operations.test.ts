@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { CREATE_API_KEY } from '../../src/cli/operations';
 import { startTestApp, type TestApp } from '../helpers/app';
@@ -5,6 +6,41 @@ import { engine } from '../helpers/db';
 import { bearer, lastCodeFor, lastMailTo, post, registerOperator } from '../helpers/auth';
 import { activeCustomer, seedShop } from '../helpers/customers';
 import { asPlatform } from '../helpers/seed';
+import { freePort } from '../helpers/net';
+
+const redisUrl = process.env.TEST_REDIS_URL;
+
+/** A TCP relay to the test Redis that can be cut and restored: Redis going away, for real, mid-run. */
+async function redisRelay(target: URL): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const port = await freePort();
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(Number(target.port || 6379), target.hostname);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('close', () => sockets.delete(socket));
+          socket.on('error', () => undefined);
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', resolve);
+    });
+  const cut = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server = undefined;
+  };
+  await listen();
+  return { url: `redis://127.0.0.1:${port}`, cut, restore: listen, close: cut };
+}
+
+const metricValue = (body: string, name: string): number | undefined => {
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(body);
+  return match ? Number(match[1]) : undefined;
+};
 
 describe(`secrets stay out of the logs; probes, metrics and headers (${engine})`, () => {
   let t: TestApp;
@@ -112,10 +148,10 @@ describe(`secrets stay out of the logs; probes, metrics and headers (${engine})`
     const res = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.body).toMatch(/http_requests_total\{route="\/v1\/public\/signup\/plans\/:tenant_slug",method="GET",status="200"\} \d+/);
-    expect(res.body).toMatch(/http_request_duration_seconds_bucket\{le="0.005",route="\/v1\/public\/signup\/plans\/:tenant_slug",method="GET"\}/);
-    expect(res.body).toMatch(/^argon2_queue_depth 0$/m);
-    expect(res.body).toMatch(/^mail_outbox_backlog \d+$/m);
+    expect(res.body).toMatch(/^hydracore_http_requests_total\{route="\/v1\/public\/signup\/plans\/:tenant_slug",method="GET",status="200"\} \d+/m);
+    expect(res.body).toMatch(/^hydracore_http_request_duration_seconds_bucket\{le="0.005",route="\/v1\/public\/signup\/plans\/:tenant_slug",method="GET"\}/m);
+    expect(res.body).toMatch(/^hydracore_argon2_queue_depth 0$/m);
+    expect(res.body).toMatch(/^hydracore_mail_outbox_backlog \d+$/m);
   });
 
   it('every response carries the security headers', async () => {
@@ -132,6 +168,51 @@ describe(`secrets stay out of the logs; probes, metrics and headers (${engine})`
     }
     expect((await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).headers['cache-control']).toBe('public, max-age=300');
   });
+
+  it('/readyz: a configured Redis that is down is `degraded` (200), named, from the start', async () => {
+    // Nothing listens on port 1. No limit has been taken yet: the probe itself knows.
+    const down = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const res = await down.app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ status: 'degraded', degraded: { redis: 'unreachable: rate limits are enforced per process until it answers' } });
+      expect(metricValue((await down.app.inject({ method: 'GET', url: '/metrics' })).body, 'hydracore_rate_limit_store_degraded')).toBe(1);
+      // Without Redis configured there is nothing to degrade.
+      expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+      expect(metricValue((await t.app.inject({ method: 'GET', url: '/metrics' })).body, 'hydracore_rate_limit_store_degraded')).toBe(0);
+    } finally {
+      await down.close();
+    }
+  });
+
+  (redisUrl ? it : it.skip)('/readyz with a Redis that answers is ready; degraded while it is gone; ready again when it is back', async () => {
+    const relay = await redisRelay(new URL(redisUrl as string));
+    const up = await startTestApp({ REDIS_URL: relay.url, REDIS_PREFIX: `readyz-${process.pid}:` });
+    const readyz = async () => (await up.app.inject({ method: 'GET', url: '/readyz' })).json();
+    const until = async (wanted: string) => {
+      for (let i = 0; i < 100 && (await readyz()).status !== wanted; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      return readyz();
+    };
+    try {
+      expect(await readyz()).toEqual({ status: 'ready' });
+      expect(metricValue((await up.app.inject({ method: 'GET', url: '/metrics' })).body, 'hydracore_rate_limit_store_degraded')).toBe(0);
+      await relay.cut();
+      expect(await until('degraded')).toEqual({ status: 'degraded', degraded: { redis: 'unreachable: rate limits are enforced per process until it answers' } });
+      await relay.restore();
+      // Back once the client has reconnected and a limit has been counted in Redis again.
+      let back: unknown;
+      for (let i = 0; i < 100; i += 1) {
+        await up.app.inject({ method: 'GET', url: '/v1/public/signup/plans/nowhere' });
+        back = await readyz();
+        if ((back as { status: string }).status === 'ready') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(back).toEqual({ status: 'ready' });
+    } finally {
+      await up.close();
+      await relay.close();
+    }
+  }, 30_000);
 
   it('/readyz answers 503 when the database is gone', async () => {
     const other = await startTestApp();

@@ -130,8 +130,8 @@ describe(`per-IP rate limits (${engine})`, () => {
       expect(statuses).toEqual([404, 404, 429]);
       const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toEqual({ status: 'ready', degraded: ['rate-limit store unreachable: limits are enforced per process'] });
-      expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^rate_limit_store_degraded 1$/m);
+      expect(ready.json()).toEqual({ status: 'degraded', degraded: { redis: 'unreachable: rate limits are enforced per process until it answers' } });
+      expect((await t.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^hydracore_rate_limit_store_degraded 1$/m);
     } finally {
       await t.close();
     }

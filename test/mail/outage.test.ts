@@ -50,9 +50,9 @@ describe(`a mail provider outage longer than the old retry budget (${engine})`, 
 
     // Still ready; the metrics show the backlog, its age and the expired message.
     expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
-    expect(await metric('mail_outbox_backlog')).toBe(2);
-    expect(await metric('mail_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(12 * 60);
-    expect(await metric('mail_outbox_expired_total')).toBe(1);
+    expect(await metric('hydracore_mail_outbox_backlog')).toBe(2);
+    expect(await metric('hydracore_mail_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(12 * 60);
+    expect(await metric('hydracore_mail_outbox_expired_total')).toBe(1);
 
     await sink.start();
     for (let i = 0; i < 10; i += 1) {
@@ -63,9 +63,9 @@ describe(`a mail provider outage longer than the old retry budget (${engine})`, 
     expect(received('bob@example.com', 'Your HydraCore verification code')).toHaveLength(1);
     expect(received('ada@example.com', 'Your HydraCore verification code')).toHaveLength(0);
     expect(sink.received).toHaveLength(2);
-    expect(await metric('mail_outbox_backlog')).toBe(0);
-    expect(await metric('mail_outbox_oldest_pending_age_seconds')).toBe(0);
-    expect(await metric('mail_outbox_expired_total')).toBe(1);
+    expect(await metric('hydracore_mail_outbox_backlog')).toBe(0);
+    expect(await metric('hydracore_mail_outbox_oldest_pending_age_seconds')).toBe(0);
+    expect(await metric('hydracore_mail_outbox_expired_total')).toBe(1);
 
     // The link that survived the outage still works.
     const token = (await lastMailTo(t, 'ada@example.com'))?.text.match(/token=([\w-]+)/)?.[1];

@@ -65,7 +65,19 @@ async function startSession(ctx: GqlContext, user: Pick<User, 'id' | 'email_veri
  */
 async function checkPassword(ctx: GqlContext, email: string, password: string): Promise<User> {
   const user = await findUserByEmail(ctx, email);
-  if (!(await checkAccountPassword(ctx, email, user?.password_hash, password)) || !user) throw new DomainError('INVALID_CREDENTIALS');
+  let valid: boolean;
+  try {
+    valid = await checkAccountPassword(ctx, email, user?.password_hash, password);
+  } catch (error) {
+    // Refused before any check: the address is locked, or the IP's failure budget is spent.
+    if (error instanceof DomainError && error.code === 'RATE_LIMITED') ctx.metrics.login('locked');
+    throw error;
+  }
+  if (!valid || !user) {
+    ctx.metrics.login('failure');
+    throw new DomainError('INVALID_CREDENTIALS');
+  }
+  ctx.metrics.login('success');
   await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'login.succeeded', targetKind: 'user', targetId: user.id });
   if (ctx.passwords.needsRehash(user.password_hash)) {
     const rehashed = await ctx.passwords.hash(password);

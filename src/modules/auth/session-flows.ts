@@ -11,7 +11,11 @@ import type { IssuedRefresh, SubjectKind } from '../../db/sessions';
 export async function rotateRefreshToken(ctx: GqlContext, refreshToken: string, kind: SubjectKind): Promise<IssuedRefresh> {
   const ttl = kind === 'user' ? ctx.config.auth.operatorRefreshTtlSeconds : ctx.config.auth.customerRefreshTtlSeconds;
   const rotated = await ctx.sessions.rotate(refreshToken, kind, ttl);
-  if (rotated.ok) return rotated.issued;
+  if (rotated.ok) {
+    ctx.metrics.refresh(rotated.grace ? 'grace' : 'rotated');
+    return rotated.issued;
+  }
+  ctx.metrics.refresh(rotated.reason === 'reused' ? 'reuse' : 'invalid');
   if (rotated.reason === 'reused') {
     ctx.log.warn({ requestId: ctx.requestId, kind, sessionId: rotated.sessionId }, 'refresh token reuse detected: session revoked');
     await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'refresh.reuse_detected', targetKind: 'session', targetId: rotated.sessionId });
