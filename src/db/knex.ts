@@ -7,17 +7,18 @@ import { migrationSource } from '../../migrations';
 export type Db = Knex;
 
 /**
- * One knex instance per process. SQLite is the embedded default: a file under ./data,
+ * One knex instance per process (`log` replaces knex's console logger). SQLite is the embedded default: a file under ./data,
  * WAL mode so readers never wait for the writer, foreign keys on, and a busy timeout
  * so a second process (the CLI next to a running server) waits instead of failing.
  */
-export function createDb(config: DatabaseConfig): Db {
+export function createDb(config: DatabaseConfig, log?: Knex.Logger): Db {
   if (config.client === 'sqlite') {
     if (config.connection !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(config.connection)), { recursive: true });
     return knexFactory({
       client: 'better-sqlite3',
       connection: { filename: config.connection },
       useNullAsDefault: true,
+      log,
       pool: {
         min: 1,
         max: 1,
@@ -36,6 +37,7 @@ export function createDb(config: DatabaseConfig): Db {
     client: 'pg',
     connection: config.connection,
     searchPath: config.schema ? [config.schema] : undefined,
+    log,
     pool: { min: 0, max: 10 },
     migrations: { migrationSource, tableName: 'knex_migrations', schemaName: config.schema },
   });
