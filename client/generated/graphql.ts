@@ -21,7 +21,7 @@ export type CreatePlanInput = {
   displayOrder?: number;
   features?: Array<string>;
   name: string;
-  /** Display price, shown as given (e.g. `9.99`). */
+  /** Display price: an amount with at most two decimals (e.g. `9.99`, `10`), shown as given. */
   price: string;
   tenantSlug: string;
 };

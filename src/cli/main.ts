@@ -1,200 +1,180 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
 import pino from 'pino';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig, type Config } from '../config';
 import { loadDotEnv } from '../env-file';
-import { createDb, migrateLatest, type Db } from '../db/knex';
+import { createDb, type Db } from '../db/knex';
+import type { Services } from '../graphql/context';
 import { buildGatewaySchema } from '../graphql/schema';
 import { systemClock } from '../lib/clock';
 import { createServices, systemContext } from '../services';
-import { ADD_SHARED_NODE, CREATE_ADMIN, CREATE_API_KEY, CREATE_INSTANCE, CREATE_PLAN, CREATE_TENANT, RETRY_FAILED_MAIL } from './operations';
+import { commandHelp, commandList, fullHelp, parseInvocation, synopsis } from './args';
+import { CliError, UsageError, type CommandSpec, type Io, type Run } from './command';
+import { COMMANDS } from './commands';
+import { requireMigrated } from './migrations';
 import { OperationError, runOperation } from './run-operation';
 
-const USAGE = `Usage: hydracore <command> [options]
-
-Commands:
-  migrate                                   apply pending database migrations
-  admin create --email E --password P       create a verified platform administrator
-  tenant create --slug S --name N           create a tenant
-  plan create --tenant S --name N --price P [--description D] [--feature F ...]
-              [--order N] [--inactive]      add a plan to a tenant
-  node add --hostname H --base-domain D --capacity N [--tenant S]
-                                            add a shared node (no tenant: global pool)
-  instance create --tenant S --slug S [--node HOSTNAME]
-                                            create a site, placed on a shared node
-  apikey create --tenant S [--name N]       create a tenant API key (printed once)
-  mail retry                                put parked (failed) mail that has not expired
-                                            back in line, due now; prints how many
-  demo                                      seed tenant "demo" with plans starter and pro
-                                            and a shared node (safe to run again)
-
-Every command reads the same environment as the server (DATABASE_URL, ...).`;
-
-type Run = (operation: string, variables?: Record<string, unknown>) => Promise<Record<string, unknown>>;
-
-const OPTIONS = {
-  slug: { type: 'string' },
-  name: { type: 'string' },
-  tenant: { type: 'string' },
-  price: { type: 'string' },
-  description: { type: 'string' },
-  feature: { type: 'string', multiple: true },
-  order: { type: 'string' },
-  inactive: { type: 'boolean' },
-  hostname: { type: 'string' },
-  'base-domain': { type: 'string' },
-  capacity: { type: 'string' },
-  node: { type: 'string' },
-  email: { type: 'string' },
-  password: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-class UsageError extends Error {}
-
-function required(values: Record<string, unknown>, name: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
-  return value;
-}
-
-function optionalInt(values: Record<string, unknown>, name: string): number | undefined {
-  const value = values[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number`);
-  return Number(value);
-}
-
-/** Creates, or keeps when it already exists (the demo is safe to run twice). */
-async function ensure(run: Run, operation: string, input: Record<string, unknown>, takenCode: string): Promise<unknown> {
-  try {
-    return await run(operation, { input });
-  } catch (error) {
-    if (error instanceof OperationError && error.code === takenCode) return 'exists';
-    throw error;
+/** The version in the package.json above this file (src/cli in development, dist/src/cli built). */
+export function version(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'hydracore-identity-gateway' && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
   }
 }
 
-async function seedDemo(run: Run): Promise<Record<string, unknown>> {
-  const tenant = await ensure(run, CREATE_TENANT, { slug: 'demo', name: 'Demo Hosting' }, 'TENANT_SLUG_TAKEN');
-  const starter = await ensure(
-    run,
-    CREATE_PLAN,
-    {
-      tenantSlug: 'demo',
-      name: 'starter',
-      price: '9.99',
-      description: 'One site on shared hosting',
-      features: ['1 site', '10 GB storage', 'Free TLS certificate'],
-      displayOrder: 1,
-    },
-    'PLAN_NAME_TAKEN',
-  );
-  const pro = await ensure(
-    run,
-    CREATE_PLAN,
-    {
-      tenantSlug: 'demo',
-      name: 'pro',
-      price: '29.99',
-      description: 'For growing businesses',
-      features: ['5 sites', '100 GB storage', 'Free TLS certificate', 'Daily backups'],
-      displayOrder: 2,
-    },
-    'PLAN_NAME_TAKEN',
-  );
-  const node = await ensure(
-    run,
-    ADD_SHARED_NODE,
-    { hostname: 'node-1.demo.hydracore.example', baseDomain: 'demo.hydracore.example', capacity: 100, tenantSlug: 'demo' },
-    'NODE_HOSTNAME_TAKEN',
-  );
-  return { tenant, plans: { starter, pro }, node };
+const notOpened: Run = () => Promise.reject(new Error('this command does not run GraphQL operations'));
+
+interface Issue {
+  loc: Array<string | number>;
+  msg: string;
+  input?: unknown;
 }
 
-async function dispatch(positionals: string[], values: Record<string, unknown>, run: Run, db: Db): Promise<unknown> {
-  const command = positionals.join(' ');
-  switch (command) {
-    case 'migrate':
-      return { applied: await migrateLatest(db) };
-    case 'admin create':
-      return run(CREATE_ADMIN, { input: { email: required(values, 'email'), password: required(values, 'password') } });
-    case 'tenant create':
-      return run(CREATE_TENANT, { input: { slug: required(values, 'slug'), name: required(values, 'name') } });
-    case 'plan create':
-      return run(CREATE_PLAN, {
-        input: {
-          tenantSlug: required(values, 'tenant'),
-          name: required(values, 'name'),
-          price: required(values, 'price'),
-          description: values.description,
-          features: values.feature,
-          displayOrder: optionalInt(values, 'order'),
-          active: values.inactive === true ? false : undefined,
-        },
-      });
-    case 'node add':
-      return run(ADD_SHARED_NODE, {
-        input: {
-          hostname: required(values, 'hostname'),
-          baseDomain: required(values, 'base-domain'),
-          capacity: optionalInt(values, 'capacity') ?? required(values, 'capacity'),
-          tenantSlug: values.tenant,
-        },
-      });
-    case 'instance create':
-      return run(CREATE_INSTANCE, {
-        input: { tenantSlug: required(values, 'tenant'), slug: required(values, 'slug'), nodeHostname: values.node },
-      });
-    case 'apikey create':
-      return run(CREATE_API_KEY, { input: { tenantSlug: required(values, 'tenant'), name: values.name } });
-    case 'mail retry':
-      return run(RETRY_FAILED_MAIL);
-    case 'demo':
-      return seedDemo(run);
-    default:
-      throw new UsageError(command === '' ? 'a command is required' : `unknown command "${command}"`);
-  }
+/** The input field an issue is about: the last name in its `loc` (`["input","features",0]`). */
+const fieldOf = (issue: Issue): string => [...issue.loc].reverse().find((part): part is string => typeof part === 'string') ?? 'input';
+
+/**
+ * The API's 422 list in the command's words: each issue names the option that carried the
+ * field (`--price: String should match pattern ...`). A value that came from no option (a
+ * password) is never echoed.
+ */
+function issueLines(error: OperationError, command: CommandSpec): string[] {
+  if (!Array.isArray(error.detail) || error.detail.length === 0) return [error.message];
+  return (error.detail as Issue[]).map((issue) => {
+    const name = fieldOf(issue);
+    const option = command.options.find((o) => o.field === name);
+    const label = option ? `--${option.name}` : (command.fieldLabels?.[name] ?? name);
+    const got = option && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
+    return `${label}: ${issue.msg}${got}`;
+  });
 }
 
-export async function cli(argv: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
-  let parsed: { values: Record<string, unknown>; positionals: string[] };
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    err(`${(error as Error).message}\n\n${USAGE}\n`);
+/** The 422 list without the values that came from no option (a password is never printed). */
+function redacted(detail: unknown, command: CommandSpec): unknown {
+  if (!Array.isArray(detail)) return detail;
+  return (detail as Issue[]).map((issue) => {
+    const name = fieldOf(issue);
+    if (command.options.some((o) => o.field === name)) return issue;
+    const { input: _hidden, ...rest } = issue;
+    return rest;
+  });
+}
+
+function usageText(message: string, command: CommandSpec | undefined, listing?: readonly CommandSpec[]): string {
+  const problem = message.split('\n').map((line) => `hydracore: ${line}`);
+  if (listing) return [...problem, '', commandList(listing), ''].join('\n');
+  if (!command) return `${problem.join('\n')}\n`;
+  return [...problem, '', synopsis(command), `For more, try \`hydracore ${command.name} --help\`.`, ''].join('\n');
+}
+
+/** Errors worth one line rather than a stack: the database unreachable or refusing, a file system error. */
+function isEnvironmentError(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  const { code, severity } = error as Error & { code?: unknown; severity?: unknown };
+  return error.name === 'MigrationLocked' || typeof severity === 'string' || (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || /^SQLITE_/.test(String(code));
+}
+
+/** Prints a failure and returns the exit code: 2 for usage and invalid input, 1 otherwise. */
+function report(error: unknown, command: CommandSpec, io: Io, json: boolean): number {
+  if (error instanceof UsageError) {
+    io.err(usageText(error.message, error.command ?? command, error.listing));
     return 2;
   }
-  if (parsed.values.help || parsed.positionals.length === 0 || parsed.positionals[0] === 'help') {
-    out(`${USAGE}\n`);
-    return parsed.positionals.length === 0 && !parsed.values.help ? 2 : 0;
+  if (error instanceof OperationError) {
+    const invalid = error.code === 'BAD_USER_INPUT';
+    if (json) io.err(`${JSON.stringify({ error: { code: error.code ?? null, message: error.message, ...(error.detail === undefined ? {} : { detail: redacted(error.detail, command) }) } }, null, 2)}\n`);
+    else if (invalid) io.err(usageText(issueLines(error, command).join('\n'), command));
+    else io.err(`hydracore: ${error.message} (${error.code ?? 'ERROR'})\n`);
+    return invalid ? 2 : 1;
+  }
+  if (error instanceof CliError || isEnvironmentError(error)) {
+    const data = error instanceof CliError && typeof error.data === 'object' ? error.data : {};
+    if (json) io.err(`${JSON.stringify({ error: { message: error.message, ...data } }, null, 2)}\n`);
+    else io.err(`hydracore: ${error.message}\n`);
+    return 1;
+  }
+  throw error;
+}
+
+/** Opens what the command needs: the database (only `migrate` may create it), then the operations. */
+async function open(command: CommandSpec, config: Config): Promise<{ db?: Db; services?: Services; run: Run }> {
+  const needs = command.needs ?? 'operations';
+  if (needs === 'nothing') return { run: notOpened };
+  const { database } = config;
+  if (database.client === 'sqlite' && database.connection !== ':memory:' && command.name !== 'migrate' && !fs.existsSync(database.connection)) {
+    throw new CliError(`no database at ${database.connection}: \`hydracore migrate\` creates it (or set DATABASE_URL to the server's)`);
+  }
+  // knex would also print a failed connection with its stack: the error is reported once, below.
+  const db = createDb(database, { warn: () => undefined, error: () => undefined });
+  if (needs === 'database') return { db, run: notOpened };
+  try {
+    await requireMigrated(db, database);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  // Logs go to stderr: stdout is the command's result (`--json` output must parse).
+  const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'warn' }, pino.destination({ fd: 2, sync: true }));
+  const services = createServices(config, db, systemClock, log);
+  const context = systemContext(services);
+  const schema = buildGatewaySchema();
+  return { db, services, run: (operation, variables) => runOperation(schema, context, operation, variables) };
+}
+
+/**
+ * `hydracore ...`: parses argv against the command table, runs the command, prints its
+ * result (text, or JSON with `--json`) and returns the exit code: 0 done, 1 refused or
+ * failed, 2 usage error or invalid input.
+ */
+export async function cli(argv: string[], out: (text: string) => void, err: (text: string) => void, stdin: Io['stdin'] = process.stdin): Promise<number> {
+  const io: Io = { out, err, stdin };
+  let invocation;
+  try {
+    invocation = parseInvocation(argv, COMMANDS);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    err(usageText(error.message, error.command, error.listing));
+    return 2;
+  }
+  if (invocation.kind === 'version') {
+    out(invocation.json ? `${JSON.stringify({ version: version() })}\n` : `hydracore ${version()}\n`);
+    return 0;
+  }
+  if (invocation.kind === 'help') {
+    const { command, group } = invocation;
+    if (command) out(`${commandHelp(command)}\n`);
+    else if (group) out(`${commandList(COMMANDS.filter((c) => c.name.startsWith(`${group} `)))}\n`);
+    else out(`${fullHelp(COMMANDS, version())}\n`);
+    return 0;
   }
 
-  const config = loadConfig();
-  const db = createDb(config.database);
+  const { command, options, args, json } = invocation;
+  let config: Config;
   try {
-    await migrateLatest(db);
-    const schema = buildGatewaySchema();
-    const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'warn' });
-    const context = systemContext(createServices(config, db, systemClock, log));
-    const run: Run = (operation, variables) => runOperation(schema, context, operation, variables);
-    const result = await dispatch(parsed.positionals, parsed.values, run, db);
-    out(`${JSON.stringify(result, null, 2)}\n`);
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    err(`${error.message}\n`);
+    return 1;
+  }
+  let opened: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    opened = await open(command, config);
+    const { db, run } = opened;
+    const result = await command.run({ options, args, config, db: db as Db, run, io, json });
+    out(json ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.text}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      err(`${error.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    if (error instanceof OperationError) {
-      const detail = error.detail === undefined ? '' : `\n${JSON.stringify(error.detail, null, 2)}`;
-      err(`${error.code ?? 'ERROR'}: ${error.message}${detail}\n`);
-      return 1;
-    }
-    throw error;
+    return report(error, command, io, json);
   } finally {
-    await db.destroy();
+    await opened?.services?.hot.close();
+    await opened?.db?.destroy();
   }
 }
 
@@ -203,8 +183,7 @@ if (require.main === module) {
   cli(process.argv.slice(2), (t) => process.stdout.write(t), (t) => process.stderr.write(t)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-      else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       process.exit(1);
     },
   );

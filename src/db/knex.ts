@@ -26,7 +26,7 @@ function knexLog(log: DbLog): Knex.Config['log'] {
 }
 
 /**
- * One knex instance per process. SQLite is the embedded default: a file under ./data,
+ * One knex instance per process (`log` replaces knex's console logger). SQLite is the embedded default: a file under ./data,
  * WAL mode so readers never wait for the writer, foreign keys on, and a busy timeout
  * so a second process (the CLI next to a running server) waits instead of failing.
  */

@@ -15,7 +15,8 @@ export type AuditAction =
   | 'session.revoked'
   | 'refresh.reuse_detected'
   | 'member.changed'
-  | 'member.removed';
+  | 'member.removed'
+  | 'admin.promoted';
 
 /** Records an audit event (who, what, when, from where), in the caller's transaction when given. */
 export async function recordAudit(

@@ -96,7 +96,10 @@ const applicationName = (role: string) => `auth-cache-${role}-${randomBytes(4).t
       DATABASE_URL: config.client === 'sqlite' ? `sqlite:${config.connection}` : config.connection,
       DATABASE_SCHEMA: config.schema ?? '',
     };
-    return JSON.parse((await promisify(execFile)(process.execPath, [CLI_JS, ...args], { env })).stdout);
+    // The admin's password goes in on stdin (`--password-stdin`): the CLI refuses it as an argument.
+    const running = promisify(execFile)(process.execPath, [CLI_JS, ...args, '--json'], { env });
+    running.child.stdin?.end(`${PASSWORD}\n`);
+    return JSON.parse((await running).stdout);
   };
   const register = async (email: string) => (await send(a.url, 'POST', '/auth/register', {}, { email, password: PASSWORD })).body as { access_token: string; refresh_token: string };
   const me = (gateway: Gateway, token: string) => send(gateway.url, 'GET', '/auth/me', bearer(token));
@@ -113,10 +116,10 @@ const applicationName = (role: string) => `auth-cache-${role}-${randomBytes(4).t
     database = await createTestDatabase();
     db = createDb(database.config);
     await migrateLatest(db);
-    await hydracore('admin', 'create', '--email', 'root@example.com', '--password', PASSWORD);
+    await hydracore('admin', 'create', '--email', 'root@example.com', '--password-stdin');
     await hydracore('tenant', 'create', '--slug', 'alpha', '--name', 'Alpha Hosting');
     await hydracore('node', 'add', '--hostname', 'n1.alpha.example.com', '--base-domain', 'sites.alpha.example.com', '--capacity', '10', '--tenant', 'alpha');
-    instanceId = (await hydracore('instance', 'create', '--tenant', 'alpha', '--slug', 'shop')).createInstance.id;
+    instanceId = (await hydracore('instance', 'create', '--tenant', 'alpha', '--slug', 'shop')).id;
     [a, b] = await Promise.all([spawnGateway(database.config, LIMITS_RAISED), spawnGateway(database.config, { ...LIMITS_RAISED, PGAPPNAME: nameOfB })]);
     admin = bearer((await send(a.url, 'POST', '/auth/login', {}, { email: 'root@example.com', password: PASSWORD })).body.access_token);
     await untilListening(db, nameOfB, () => send(b.url, 'GET', '/auth/me', admin));

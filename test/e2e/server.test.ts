@@ -46,6 +46,9 @@ async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
   afterAll(() => database.drop());
 
   it('seeds the demo, serves its plans, and shuts down gracefully on SIGTERM', async () => {
+    // Only `hydracore migrate` migrates (the server does too, on start): a new database first.
+    const migrated = spawnSync(process.execPath, [cliJs, 'migrate'], { env, encoding: 'utf8' });
+    expect([migrated.status, migrated.stderr]).toEqual([0, '']);
     const seeded = spawnSync(process.execPath, [cliJs, 'demo'], { env, encoding: 'utf8' });
     expect(seeded.stderr).toBe('');
     expect(seeded.status).toBe(0);

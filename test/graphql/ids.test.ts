@@ -29,6 +29,7 @@ describe(`malformed ids (${engine})`, () => {
     ['revokeApiKey', 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', {}],
     ['customer', 'query($id: ID!) { customer(id: $id) { id } }', {}],
     ['suspendCustomer', 'mutation($id: ID!) { suspendCustomer(id: $id) { id } }', {}],
+    ['unsuspendCustomer', 'mutation($id: ID!) { unsuspendCustomer(id: $id) { id } }', {}],
     ['customerPin', 'query($id: ID!) { customerPin(customerId: $id) { hasPin } }', {}],
     ['setCustomerPin', 'mutation($id: ID!) { setCustomerPin(customerId: $id, input: { pin: "1234" }) { hasPin } }', {}],
     ['removeCustomerPin', 'mutation($id: ID!) { removeCustomerPin(customerId: $id) }', {}],

@@ -35,6 +35,14 @@ export const PASSWORD_RESET_MESSAGE = 'Password has been reset';
 
 const iso = (date: Date) => date.toISOString();
 
+const toOperator = (user: Pick<User, 'id' | 'email' | 'email_verified' | 'is_admin' | 'created_at'>): Operator => ({
+  id: user.id,
+  email: user.email,
+  emailVerified: user.email_verified,
+  isAdmin: user.is_admin,
+  createdAt: user.created_at,
+});
+
 async function findUserByEmail(ctx: GqlContext, email: string): Promise<User | undefined> {
   return User.query(ctx.db).findOne({ email_lower: emailKey(email) });
 }
@@ -210,10 +218,35 @@ export class AuthResolver {
   @Authorized(Role.PlatformAdmin)
   @Mutation(() => Operator, { description: 'Creates a verified platform administrator.' })
   async createAdmin(@Arg('input') input: RegisterInput, @Ctx() ctx: GqlContext): Promise<Operator> {
-    const user = await createUser(ctx, input.email, input.password, { verified: true, admin: true });
-    return { id: user.id, email: user.email, emailVerified: user.email_verified, isAdmin: user.is_admin };
+    return toOperator(await createUser(ctx, input.email, input.password, { verified: true, admin: true }));
+  }
+
+  /**
+   * Promoting someone already an admin changes and records nothing. Their email stays as it
+   * was: an unverified admin is refused (`Email not verified`) until they verify it, so a
+   * promotion never vouches for an address nobody proved.
+   */
+  @Authorized(Role.PlatformAdmin)
+  @Mutation(() => Operator, { description: 'Makes an existing operator a platform administrator (acting as one still needs a verified email).' })
+  async promoteAdmin(@Arg('input') input: EmailInput, @Ctx() ctx: GqlContext): Promise<Operator> {
+    const user = await findUserByEmail(ctx, input.email);
+    if (!user) throw new DomainError('USER_NOT_FOUND');
+    if (!user.is_admin) {
+      await ctx.db.transaction(async (trx) => {
+        await User.query(trx).patch({ is_admin: true, updated_at: ctx.clock.now() }).where('id', user.id);
+        await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'admin.promoted', targetKind: 'user', targetId: user.id });
+      });
+    }
+    return toOperator({ ...user, is_admin: true });
+  }
+
+  @Authorized(Role.PlatformAdmin)
+  @Query(() => [Operator], { description: 'The platform administrators, by email.' })
+  async admins(@Ctx() ctx: GqlContext): Promise<Operator[]> {
+    return (await User.query(ctx.db).where('is_admin', true).orderBy('email_lower')).map(toOperator);
   }
 }
+
 
 @Resolver(() => Me)
 export class MeResolver {

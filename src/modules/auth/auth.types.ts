@@ -60,13 +60,13 @@ export class Operator {
 
   @Field()
   isAdmin!: boolean;
+
+  @Field()
+  createdAt!: Date;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'The signed-in operator.' })
 export class Me extends Operator {
-  @Field()
-  createdAt!: Date;
-
   /** Read only when the operation selects it (`MeResolver.tenants`): `me { id email }` costs no tenant query. */
   @Field(() => [TenantMembership])
   tenants?: readonly TenantMembership[];

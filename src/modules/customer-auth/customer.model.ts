@@ -1,6 +1,7 @@
 import { BaseModel } from '../../db/base-model';
 
-export type CustomerStatus = 'pending' | 'active' | 'suspended';
+export const CUSTOMER_STATUSES = ['pending', 'active', 'suspended'] as const;
+export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 
 export class Customer extends BaseModel {
   static override tableName = 'customers';

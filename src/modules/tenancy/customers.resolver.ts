@@ -92,4 +92,21 @@ export class CustomerAdminResolver {
     const [described] = await describe(ctx, [{ ...customer, status: 'suspended' } as Customer]);
     return described;
   }
+
+  /**
+   * Lifts a suspension: the customer is back where the suspension found them, `active` when
+   * they had verified their signup (`activated_at`), else `pending` (an unproven address is not
+   * activated by an operator). Sessions ended by the suspension stay ended: the customer signs
+   * in again. A customer who is not suspended is left as is.
+   */
+  @Authorized([Role.VerifiedOperator, Role.ApiKey])
+  @Mutation(() => CustomerType, { description: 'Lifts a suspension: the customer is active again (pending if they never verified their signup); ended sessions stay ended.' })
+  async unsuspendCustomer(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<CustomerType> {
+    const customer = await customerToAdminister(ctx, id);
+    if (customer.status !== 'suspended') return (await describe(ctx, [customer]))[0];
+    const status = customer.activated_at ? 'active' : 'pending';
+    await Customer.query(ctx.db).patch({ status, updated_at: ctx.clock.now() }).where('id', customer.id).where('status', 'suspended');
+    const [described] = await describe(ctx, [{ ...customer, status } as Customer]);
+    return described;
+  }
 }

@@ -6,6 +6,8 @@ import { MemberRole } from './member-role';
 /** Lower-case letters, digits and inner hyphens: safe in URLs and DNS labels. */
 const SLUG = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 /** A DNS name: dot-separated labels of letters, digits and inner hyphens. */
+/** A plain amount: digits, and at most two decimals (no currency sign, sign or exponent). */
+const PRICE = /^\d+(\.\d{1,2})?$/;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 @InputType({ description: 'A new tenant (hosting brand).' })
@@ -39,8 +41,9 @@ export class CreatePlanInput {
   @Length(1, 200, { each: true })
   features!: string[];
 
-  @Field({ description: 'Display price, shown as given (e.g. `9.99`).' })
+  @Field({ description: 'Display price: an amount with at most two decimals (e.g. `9.99`, `10`), shown as given.' })
   @Length(1, 50)
+  @Matches(PRICE)
   price!: string;
 
   @Field(() => Int, { defaultValue: 0, description: 'Plans are listed by ascending display order.' })

@@ -1,6 +1,7 @@
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { engine } from '../../helpers/db';
-import { seedPlan, seedTenant } from '../../helpers/seed';
+import { CREATE_PLAN } from '../../../src/cli/operations';
+import { asPlatform, seedPlan, seedTenant } from '../../helpers/seed';
 
 describe(`public plans (${engine})`, () => {
   let t: TestApp;
@@ -81,5 +82,17 @@ describe(`public plans (${engine})`, () => {
     const body = res.json();
     expect(body.errors[0].extensions.code).toBe('NOT_AUTHENTICATED');
     expect(body.errors[0].message).toBe('Not authenticated');
+  });
+
+  it('takes a price as a plain amount with at most two decimals, and refuses anything else by the same rule everywhere', async () => {
+    for (const [name, price] of [['ten', '10'], ['nine', '9.9'], ['free', '0']]) {
+      await expect(asPlatform(t, CREATE_PLAN, { input: { tenantSlug: 'other', name, price } })).resolves.toMatchObject({ createPlan: { price } });
+    }
+    for (const price of ['abc', '9.999', '-1', '1e3', '$5', '5.', '.5', ' 5', '5,00']) {
+      await expect(asPlatform(t, CREATE_PLAN, { input: { tenantSlug: 'other', name: 'bad', price } })).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        detail: [{ type: 'string_pattern_mismatch', loc: ['input', 'price'], input: price }],
+      });
+    }
   });
 });
