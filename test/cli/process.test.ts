@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { migrationSource } from '../../migrations';
 import { createDb, migrateLatest, type Db } from '../../src/db/knex';
 import { createTestDatabase, engine, type TestDatabase } from '../helpers/db';
+import { processEnv } from '../helpers/gateway';
 
 /**
  * The built `hydracore` as an operator runs it: a real process, its exit code, stdout and
@@ -29,16 +30,7 @@ interface Run {
   let database: TestDatabase;
   let env: NodeJS.ProcessEnv;
 
-  const envFor = (config: TestDatabase['config']): NodeJS.ProcessEnv => ({
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    ARGON2_MEMORY_KIB: '1024',
-    ARGON2_TIME_COST: '1',
-    MIGRATE_ON_START: 'false',
-    DATABASE_URL: config.client === 'sqlite' ? `sqlite:${config.connection}` : config.connection,
-    DATABASE_SCHEMA: config.schema ?? '',
-  });
+  const envFor = (config: TestDatabase['config']): NodeJS.ProcessEnv => processEnv(config, { LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false' });
   const hydracore = (args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Run =>
     spawnSync(process.execPath, [CLI_JS, ...args], { cwd: dir, env: options.env ?? env, input: options.input ?? '', encoding: 'utf8', timeout: 60_000 });
   /** Reads the bookkeeping directly (not through the CLI under test). */

@@ -6,7 +6,7 @@ import { createDb, migrateLatest, type Db } from '../../src/db/knex';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { bearer, decodeJwt, PASSWORD, post, registerOperator } from '../helpers/auth';
 import { createTestDatabase, engine, type TestDatabase } from '../helpers/db';
-import { builtServerExists, spawnGateway, type Gateway } from '../helpers/gateway';
+import { builtServerExists, processEnv, spawnGateway, type Gateway } from '../helpers/gateway';
 
 /**
  * The hot path keeps sessions, API keys, PIN policies and memberships in memory
@@ -87,15 +87,7 @@ const applicationName = (role: string) => `auth-cache-${role}-${randomBytes(4).t
   /** The `hydracore` CLI: one more process writing to the database. */
   const hydracore = async (...args: string[]) => {
     const { config } = database;
-    const env = {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      ARGON2_MEMORY_KIB: '1024',
-      ARGON2_TIME_COST: '1',
-      DATABASE_URL: config.client === 'sqlite' ? `sqlite:${config.connection}` : config.connection,
-      DATABASE_SCHEMA: config.schema ?? '',
-    };
+    const env = processEnv(config, { LOG_LEVEL: 'silent' });
     // The admin's password goes in on stdin (`--password-stdin`): the CLI refuses it as an argument.
     const running = promisify(execFile)(process.execPath, [CLI_JS, ...args, '--json'], { env });
     running.child.stdin?.end(`${PASSWORD}\n`);

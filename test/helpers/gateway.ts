@@ -14,25 +14,35 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/**
+ * The environment of a gateway or CLI process on the test database: this process's own, test
+ * settings (cheap argon2), the database as `DATABASE_URL`, then `extra`.
+ */
+export function processEnv(database: DatabaseConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'test',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    DATABASE_URL: database.client === 'sqlite' ? `sqlite:${database.connection}` : database.connection,
+    DATABASE_SCHEMA: database.schema ?? '',
+    ...extra,
+  };
+}
+
 /** A real gateway process on the given database, ready (`/readyz`) when this resolves. */
 export async function spawnGateway(database: DatabaseConfig, env: Record<string, string> = {}): Promise<Gateway> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN_JS], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
+    env: processEnv(database, {
       LOG_LEVEL: 'error',
       PORT: String(port),
-      DATABASE_URL: database.client === 'sqlite' ? `sqlite:${database.connection}` : database.connection,
-      DATABASE_SCHEMA: database.schema ?? '',
       JWT_SECRET: 'gateway-test-secret-gateway-test-secret-01',
-      ARGON2_MEMORY_KIB: '1024',
-      ARGON2_TIME_COST: '1',
       MAIL_POLL_INTERVAL_MS: '3600000',
       // Load tests send everything from 127.0.0.1: the per-IP signup budget is raised here.
       SIGNUPS_PER_IP: '1000000',
       ...env,
-    },
+    }),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
