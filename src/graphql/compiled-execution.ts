@@ -1,6 +1,7 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import { execute, GraphQLError, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { timedOperation } from '../lib/metrics';
 import type { GqlContext } from './context';
 
 /** A document is compiled once it has been run this many times (a one-off is not worth it). */
@@ -73,13 +74,10 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
 
   const executor: GatewayExecutor = async (requestContext) => {
     const context = requestContext.context as GqlContext;
-    const started = performance.now();
-    try {
-      return await run(requestContext.document, requestContext.request.operationName ?? undefined, requestContext.request.variables ?? {}, context);
-    } finally {
-      // By the operation the document resolved to (Apollo picked it), named or anonymous.
-      context.metrics.operation('graphql', requestContext.operationName, (performance.now() - started) / 1000);
-    }
+    // Timed by the operation the document resolved to (Apollo picked it), named or anonymous.
+    return timedOperation(context.metrics, 'graphql', requestContext.operationName, () =>
+      run(requestContext.document, requestContext.request.operationName ?? undefined, requestContext.request.variables ?? {}, context),
+    );
   };
 
   return {

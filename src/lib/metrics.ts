@@ -26,6 +26,16 @@ export interface Metrics {
   operation(surface: OperationSurface, name: string | null | undefined, seconds: number): void;
 }
 
+/** Runs an operation and records how long it took under its name, whether it succeeded or threw. */
+export async function timedOperation<T>(metrics: Metrics, surface: OperationSurface, name: string | null | undefined, run: () => Promise<T> | T): Promise<T> {
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    metrics.operation(surface, name, (performance.now() - started) / 1000);
+  }
+}
+
 const ignore = (): void => undefined;
 
 export const NO_METRICS: Metrics = Object.freeze({

@@ -12,6 +12,7 @@ import { readBody } from './body';
 import { sendError, sendIssues, sendJson } from './responses';
 import type { LegacyRoute, RequestParts } from './route';
 import { parseUuid } from '../pydantic/uuid';
+import { timedOperation } from '../lib/metrics';
 
 export interface CompiledRoute {
   route: LegacyRoute;
@@ -138,13 +139,7 @@ async function serve(
   if (input !== undefined) context.validatedInput = route.body;
 
   const variables = route.variables({ path, body: input, cookies: context.credentials.cookies, basic });
-  const started = performance.now();
-  let result: ExecutionResult;
-  try {
-    result = await compiled.run(context, variables);
-  } finally {
-    context.metrics.operation('rest', compiled.operationName, (performance.now() - started) / 1000);
-  }
+  const result = await timedOperation(context.metrics, 'rest', compiled.operationName, () => compiled.run(context, variables));
   if (result.errors && result.errors.length > 0) return sendOperationError(request, reply, result.errors[0], unauthorized);
   const response = route.respond(result.data as Record<string, unknown>);
   if (response.cookies) applyCookies(reply, response.cookies, context);
