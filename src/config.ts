@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -64,6 +64,14 @@ export interface AuthConfig {
   cookieSameSite: CookieSameSite;
   /** Key of the HMAC that stores one-time codes. */
   codeKey: Buffer;
+  /**
+   * MFA_ENCRYPTION_KEY (32 bytes): seals TOTP secrets at rest (AES-256-GCM) and keys the HMAC
+   * of recovery codes. It must stay the same for the life of the database: without it no
+   * enrolled authenticator or recovery code works any more.
+   */
+  mfaKey: Buffer;
+  /** The issuer name authenticator apps show next to the account (TOTP_ISSUER). */
+  totpIssuer: string;
   argon2: Argon2Settings;
 }
 
@@ -349,6 +357,8 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
     cookieSecure,
     cookieSameSite,
     codeKey: createHash('sha256').update(`hydracore one-time codes\0${codeSecret}`).digest(),
+    mfaKey: readMfaKey(reader, appEnv),
+    totpIssuer: reader.string('TOTP_ISSUER', 'HydraCore'),
     argon2: {
       memoryKib: reader.int('ARGON2_MEMORY_KIB', 19_456, 8, 4_194_304),
       timeCost: reader.int('ARGON2_TIME_COST', 2, 1, 100),
@@ -356,6 +366,31 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
       concurrency: reader.int('PASSWORD_HASH_CONCURRENCY', defaultHashConcurrency(), 1, 256),
     },
   };
+}
+
+/** What the development MFA key is derived from when neither MFA_ENCRYPTION_KEY nor JWT_SECRET is set. */
+export const DEVELOPMENT_MFA_KEY_SOURCE = 'hydracore development MFA key';
+
+/**
+ * MFA_ENCRYPTION_KEY: 32 bytes, as 64 hex digits or base64 (`openssl rand -base64 32`).
+ * Required in production. Elsewhere, unset, it is derived with HKDF-SHA-256 from JWT_SECRET
+ * when that is set, else from the fixed `DEVELOPMENT_MFA_KEY_SOURCE`: never random per
+ * process as an unset JWT_SECRET is, because a key that dies with the process would lock
+ * every enrolled operator out of a development database at the next restart.
+ */
+function readMfaKey(reader: EnvReader, appEnv: AppEnv): Buffer {
+  const value = reader.optional('MFA_ENCRYPTION_KEY');
+  if (value === undefined) {
+    if (appEnv === 'production') reader.problems.push('MFA_ENCRYPTION_KEY is required in production: 32 random bytes, base64 or hex (openssl rand -base64 32)');
+    const source = reader.optional('JWT_SECRET') ?? DEVELOPMENT_MFA_KEY_SOURCE;
+    return Buffer.from(hkdfSync('sha256', source, '', 'hydracore mfa encryption key', 32));
+  }
+  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : /^[A-Za-z0-9+/]{43}=?$|^[A-Za-z0-9_-]{43}$/.test(value) ? Buffer.from(value, 'base64') : undefined;
+  if (key === undefined || key.length !== 32) {
+    reader.problems.push('MFA_ENCRYPTION_KEY must be 32 bytes, as 64 hex digits or base64 (openssl rand -base64 32)');
+    return Buffer.alloc(32);
+  }
+  return key;
 }
 
 /** Every limit of the table in src/lib/limits.ts, each overridable by its variables. */

@@ -79,7 +79,7 @@ describe('configuration', () => {
   });
 
   it('regression: console mail was the silent default in production; MAIL_TRANSPORT must be named there', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'production-secret-production-secret-0123' };
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'production-secret-production-secret-0123', MFA_ENCRYPTION_KEY: 'q5gkG9Zg0Bq8Sx1h3H0x6yNl2mJ3kq8pVw4Zt6Y1rAc=' };
     let error: unknown;
     try {
       loadConfig(production);
@@ -96,8 +96,28 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'development' }).mail.transport).toBe('console');
   });
 
-  it('LOG_FORMAT: pretty at a terminal outside production, JSON anywhere else, or as set', () => {
+  it('MFA_ENCRYPTION_KEY: 32 bytes in hex or base64, required in production, derived from JWT_SECRET elsewhere', () => {
     const production = { NODE_ENV: 'production', JWT_SECRET: 'production-secret-production-secret-0123', MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mail.example.com:587' };
+    expect(() => loadConfig(production)).toThrow(/^MFA_ENCRYPTION_KEY is required in production: 32 random bytes/);
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ ...production, MFA_ENCRYPTION_KEY: key.toString('hex') }).auth.mfaKey).toEqual(key);
+    expect(loadConfig({ ...production, MFA_ENCRYPTION_KEY: key.toString('base64') }).auth.mfaKey).toEqual(key);
+    expect(loadConfig({ ...production, MFA_ENCRYPTION_KEY: key.toString('base64url') }).auth.mfaKey).toEqual(key);
+    for (const bad of ['short', Buffer.alloc(16).toString('hex'), Buffer.alloc(31).toString('base64'), `${key.toString('hex')}00`]) {
+      expect(() => loadConfig({ ...production, MFA_ENCRYPTION_KEY: bad })).toThrow(/^MFA_ENCRYPTION_KEY must be 32 bytes/);
+    }
+    // Outside production: the same key for the same JWT_SECRET (a development database survives
+    // restarts), another for another secret, and a fixed one without any.
+    const derived = loadConfig({ JWT_SECRET: 'a-real-secret-a-real-secret-a-real-secret-42' }).auth.mfaKey;
+    expect(derived).toHaveLength(32);
+    expect(loadConfig({ JWT_SECRET: 'a-real-secret-a-real-secret-a-real-secret-42' }).auth.mfaKey).toEqual(derived);
+    expect(loadConfig({ JWT_SECRET: 'another-secret-another-secret-another-secret' }).auth.mfaKey).not.toEqual(derived);
+    expect(loadConfig({}).auth.mfaKey).toEqual(loadConfig({}).auth.mfaKey);
+    expect(loadConfig({}).auth.mfaKey).not.toEqual(derived);
+  });
+
+  it('LOG_FORMAT: pretty at a terminal outside production, JSON anywhere else, or as set', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'production-secret-production-secret-0123', MFA_ENCRYPTION_KEY: 'q5gkG9Zg0Bq8Sx1h3H0x6yNl2mJ3kq8pVw4Zt6Y1rAc=', MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mail.example.com:587' };
     expect(loadConfig({}, true).logFormat).toBe('pretty');
     expect(loadConfig({ NODE_ENV: 'test' }, true).logFormat).toBe('pretty');
     expect(loadConfig({}, false).logFormat).toBe('json');
@@ -140,7 +160,7 @@ describe('configuration', () => {
     ]);
     expect(loadConfig({ ...secret, PUBLIC_URL: 'https://id.example.com', COOKIE_SECURE: 'true', TRUST_PROXY: 'loopback' }).warnings).toEqual([]);
     expect(loadConfig({ ...secret, AUTH_CACHE: 'false' }).warnings).toEqual([expect.stringMatching(/^AUTH_CACHE=false: /)]);
-    const production = { ...secret, NODE_ENV: 'production', MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mail.example.com:587' };
+    const production = { ...secret, NODE_ENV: 'production', MFA_ENCRYPTION_KEY: 'q5gkG9Zg0Bq8Sx1h3H0x6yNl2mJ3kq8pVw4Zt6Y1rAc=', MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mail.example.com:587' };
     expect(loadConfig(production).warnings).toEqual([]);
     expect(loadConfig({ ...production, MAIL_TRANSPORT: 'console', GRAPHIQL_ENABLED: 'true', GRAPHQL_FIELD_SUGGESTIONS: 'true' }).warnings.map((w) => w.split(/[ =:]/, 1)[0])).toEqual([
       'GRAPHIQL_ENABLED',

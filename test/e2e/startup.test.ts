@@ -117,7 +117,7 @@ const jsonLines = (stdout: string): Line[] =>
   }, 60_000);
 
   it('warns about what is risky in production, and says nothing about a careful configuration', async () => {
-    const production = { ...dbEnv, NODE_ENV: 'production', LOG_LEVEL: 'info', PUBLIC_URL: 'http://localhost:8000' };
+    const production = { ...dbEnv, NODE_ENV: 'production', LOG_LEVEL: 'info', PUBLIC_URL: 'http://localhost:8000', MFA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
     const risky = await serve({ ...production, JWT_SECRET: EXAMPLE_JWT_SECRET, MAIL_TRANSPORT: 'console', GRAPHIQL_ENABLED: 'true', GRAPHQL_INTROSPECTION: 'true' });
     expect(risky.code).toBe(0);
     expect(
