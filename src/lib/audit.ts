@@ -16,7 +16,12 @@ export type AuditAction =
   | 'refresh.reuse_detected'
   | 'member.changed'
   | 'member.removed'
-  | 'admin.promoted';
+  | 'admin.promoted'
+  | 'totp.enabled'
+  | 'totp.disabled'
+  | 'recovery_codes.regenerated'
+  | 'recovery_code.used'
+  | 'mfa.failed';
 
 /** Records an audit event (who, what, when, from where), in the caller's transaction when given. */
 export async function recordAudit(

@@ -42,6 +42,17 @@ export const ERRORS = {
   INVALID_REFRESH_TOKEN: { status: 401, detail: 'Invalid refresh token' },
   INVALID_CODE: { status: 400, detail: 'Invalid or expired code' },
   INVALID_RESET_TOKEN: { status: 400, detail: 'Invalid or expired token' },
+  // Second factors (issue 18; docs/security.md, "Second factors")
+  MFA_REQUIRED: {
+    status: 401,
+    detail: 'Multi-factor authentication required',
+    message: 'Multi-factor authentication required: send a TOTP or recovery code to verifyMfa with extensions.mfaToken',
+  },
+  INVALID_MFA_CODE: { status: 401, detail: 'Invalid authentication code' },
+  INVALID_MFA_TOKEN: { status: 401, detail: 'Invalid or expired MFA token', message: 'Invalid or expired MFA token: sign in again' },
+  TOTP_ALREADY_ENABLED: { status: 409, detail: 'TOTP is already enabled' },
+  TOTP_NOT_ENABLED: { status: 409, detail: 'TOTP is not enabled' },
+  TOTP_ENROLLMENT_NOT_STARTED: { status: 409, detail: 'No TOTP enrollment in progress', message: 'No TOTP enrollment in progress: call startTotpEnrollment first' },
   // Tenancy
   TENANT_NOT_FOUND: { status: 404, detail: 'Tenant not found' },
   TENANT_SLUG_TAKEN: { status: 409, detail: 'Tenant slug already taken' },
@@ -82,11 +93,12 @@ export const VALIDATION_ERROR_CODE = 'BAD_USER_INPUT';
 export class DomainError extends GraphQLError {
   /**
    * `retryAfter` (seconds) goes with RATE_LIMITED and becomes the `Retry-After` header;
-   * `expected` (the kinds of caller an operation takes) goes with the token-kind codes.
+   * `expected` (the kinds of caller an operation takes) goes with the token-kind codes;
+   * `mfaToken` goes with MFA_REQUIRED on `/graphql` (REST never shows it).
    */
   constructor(
     readonly code: ErrorCode,
-    details: { retryAfter?: number; expected?: readonly string[] } = {},
+    details: { retryAfter?: number; expected?: readonly string[]; mfaToken?: string } = {},
   ) {
     super(graphqlMessage(code), { extensions: { code, ...details } });
     this.name = 'DomainError';

@@ -138,7 +138,13 @@ async function serve(
   if (issues.length > 0) return sendIssues(reply, issues);
   if (input !== undefined) context.validatedInput = route.body;
 
-  const variables = route.variables({ path, body: input, cookies: context.credentials.cookies, basic });
+  const headers: Record<string, string> = {};
+  for (const name of Object.keys(route.headerParams ?? {})) {
+    const value = request.headers[name.toLowerCase()];
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = first;
+  }
+  const variables = route.variables({ path, body: input, cookies: context.credentials.cookies, basic, headers });
   const result = await timedOperation(context.metrics, 'rest', compiled.operationName, () => compiled.run(context, variables));
   if (result.errors && result.errors.length > 0) return sendOperationError(request, reply, result.errors[0], unauthorized);
   const response = route.respond(result.data as Record<string, unknown>);

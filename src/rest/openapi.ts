@@ -172,15 +172,17 @@ function operationObject(compiled: CompiledRoute, schema: GraphQLSchema): Schema
     responses,
   };
   if (route.description) out.description = route.description;
-  if (route.pathParams) {
-    out.parameters = Object.entries(route.pathParams).map(([name, type]) => ({
-      name,
-      in: 'path',
-      required: true,
-      schema: type === 'uuid' ? { type: 'string', format: 'uuid' } : { type: 'string' },
-      ...(name === 'tenant_slug' ? { example: 'demo' } : {}),
-    }));
+  const parameters: Schema[] = Object.entries(route.pathParams ?? {}).map(([name, type]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: type === 'uuid' ? { type: 'string', format: 'uuid' } : { type: 'string' },
+    ...(name === 'tenant_slug' ? { example: 'demo' } : {}),
+  }));
+  for (const [name, description] of Object.entries(route.headerParams ?? {})) {
+    parameters.push({ name, in: 'header', required: false, description, schema: { type: 'string' } });
   }
+  if (parameters.length > 0) out.parameters = parameters;
   if (model) {
     out.requestBody = { required: true, content: { 'application/json': { schema: modelSchema(model), ...(route.example ? { example: route.example } : {}) } } };
   }

@@ -30,6 +30,8 @@ export interface RequestParts {
   cookies: Record<string, string>;
   /** HTTP Basic credentials, for routes that declare `credentials: 'basic'`. */
   basic?: { username: string; password: string };
+  /** The request headers a route reads (`headerParams`), by the names it declares, when sent. */
+  headers: Record<string, string>;
 }
 
 export interface LegacyRoute {
@@ -48,6 +50,11 @@ export interface LegacyRoute {
   example?: Record<string, unknown>;
   /** Read HTTP Basic credentials (FastAPI's HTTPBasic): none or undecodable is 401 before anything else. */
   credentials?: 'basic';
+  /**
+   * Optional request headers the route reads (name -> description, for OpenAPI):
+   * taken as sent, never validated into a 422 (e.g. `/auth/token`'s `X-OTP`).
+   */
+  headerParams?: Record<string, string>;
   /** Headers added to this route's 401 answers (e.g. `WWW-Authenticate: Basic`). */
   unauthorizedHeaders?: Record<string, string>;
   /** The one GraphQL operation this endpoint runs (parsed and validated once at start-up). */

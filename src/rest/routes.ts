@@ -4,6 +4,7 @@ import { SignupInput } from '../modules/signup/signup.inputs';
 import { ConfirmPinInput, PinPolicyPatchInput, SetPinInput } from '../modules/pins/pin.inputs';
 import { PIN_LOCK_MS, PIN_MAX_FAILURES } from '../modules/pins/pin.model';
 import { inWords } from '../lib/durations';
+import { ERRORS } from '../lib/errors';
 import { pyDatetime } from '../pydantic/json';
 import { ok, type CookieFamily, type LegacyResponse, type LegacyRoute, type RequestParts } from './route';
 import { refreshCookieName } from './cookies';
@@ -72,6 +73,7 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     path: '/auth/login',
     tag: 'Auth',
     summary: 'Login',
+    description: `Sign in with email and password. An account with a second factor also needs \`otp\`, a TOTP or recovery code: without it, 401 \`${ERRORS.MFA_REQUIRED.detail}\`; wrong, 401 \`${ERRORS.INVALID_MFA_CODE.detail}\`. Other accounts ignore it.`,
     body: LoginInput,
     example: { email: 'owner@example.com', password: 'correct horse battery staple' },
     operation: `mutation Login($input: LoginInput!) { login(input: $input) { ${TOKEN_PAIR} } }`,
@@ -170,11 +172,12 @@ export const legacyRoutes: readonly LegacyRoute[] = [
     path: '/auth/token',
     tag: 'Auth',
     summary: 'Token',
-    description: 'OAuth2-style token endpoint for scripts: HTTP Basic `email:password`. Never sets cookies.',
+    description: `OAuth2-style token endpoint for scripts: HTTP Basic \`email:password\`, and for an account with a second factor the \`X-OTP\` header (a TOTP or recovery code; without it 401 \`${ERRORS.MFA_REQUIRED.detail}\`). Never sets cookies.`,
     credentials: 'basic',
+    headerParams: { 'X-OTP': 'A TOTP or recovery code, for an account with a second factor (ignored for others).' },
     unauthorizedHeaders: { 'www-authenticate': 'Basic' },
     operation: `mutation Token($input: TokenCredentialsInput!) { token(input: $input) { ${TOKEN_PAIR} } }`,
-    variables: ({ basic }) => ({ input: { email: basic?.username ?? '', password: basic?.password ?? '' } }),
+    variables: ({ basic, headers }) => ({ input: { email: basic?.username ?? '', password: basic?.password ?? '', otp: headers['X-OTP'] } }),
     respond: (data) => ok(data.token),
     errors: { 401: 'INVALID_CREDENTIALS', 429: 'RATE_LIMITED' },
   },

@@ -2,6 +2,12 @@ import { Length, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { IsEmailAddress, IsNotCommonPassword } from '../../validation/decorators';
 
+/**
+ * The second factor sent with the password (issue 18): optional, so callers of accounts
+ * without one are unaffected (and the legacy service ignored unknown fields anyway).
+ */
+const OTP_DESCRIPTION = 'A TOTP or recovery code, for an account with a second factor (absent or "": MFA_REQUIRED for such an account; ignored for others).';
+
 /** CONTRACT section 4, /auth: field order is the legacy model order (it orders the 422 list). */
 @InputType()
 export class RegisterInput {
@@ -24,9 +30,16 @@ export class LoginInput {
   @Field()
   @Length(1, 128)
   password!: string;
+
+  @Field({ nullable: true, description: OTP_DESCRIPTION })
+  @MaxLength(64)
+  otp?: string;
 }
 
-/** `/auth/token`: HTTP Basic credentials, taken as they come (no email syntax check). */
+/**
+ * `/auth/token`: HTTP Basic credentials, taken as they come (no email syntax check), and the
+ * `X-OTP` header as `otp` (the endpoint has no body, so old callers' bodies stay ignored).
+ */
 @InputType()
 export class TokenCredentialsInput {
   @Field()
@@ -36,6 +49,11 @@ export class TokenCredentialsInput {
   @Field()
   @MaxLength(1024)
   password!: string;
+
+  // No length rule: on REST this is a header, which a 422 could only misname (`["body","otp"]`);
+  // a code of the wrong length is simply a wrong code.
+  @Field({ nullable: true, description: OTP_DESCRIPTION })
+  otp?: string;
 }
 
 @InputType()

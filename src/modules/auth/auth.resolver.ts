@@ -16,6 +16,7 @@ import { checkAccountPassword, checkOneTimeSecret } from './credential-checks';
 import { endSession, rotateRefreshToken, sessionOrigin } from './session-flows';
 import { EMAILED_CODE, PASSWORD, type Assurance } from '../../lib/assurance';
 import { mailVerificationCode, RESET_TOKEN_TTL_MS, verifySubject } from './auth.mail-requests';
+import { secondFactorAtSignIn } from '../mfa/sign-in';
 import { User } from './auth.model';
 import {
   EmailInput,
@@ -53,18 +54,18 @@ async function findUserByEmail(ctx: GqlContext, email: string): Promise<User | u
  * access token says what the session proved (`amr`, `acr`: src/lib/assurance.ts).
  */
 export function tokenPair(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>, issued: IssuedRefresh): TokenPair {
-  const { amr, acr } = issued.assurance;
-  const accessToken = ctx.jwt.sign(
-    { sub: user.id, evf: user.email_verified, typ: ACCESS_TOKEN_TYPE, jti: newId(), sid: issued.sessionId, amr, acr },
-    OPERATOR_ACCESS_TTL_SECONDS,
-  );
   return {
-    accessToken,
+    accessToken: signAccessToken(ctx, user, issued.sessionId, issued.assurance),
     emailVerified: user.email_verified,
     expiresIn: OPERATOR_ACCESS_TTL_SECONDS,
     refreshToken: issued.refreshToken,
     tokenType: 'bearer',
   };
+}
+
+/** An operator access token for a session, saying what the session proved (a step-up signs one alone). */
+export function signAccessToken(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>, sessionId: string, { amr, acr }: Assurance): string {
+  return ctx.jwt.sign({ sub: user.id, evf: user.email_verified, typ: ACCESS_TOKEN_TYPE, jti: newId(), sid: sessionId, amr, acr }, OPERATOR_ACCESS_TTL_SECONDS);
 }
 
 /** Starts an operator session on this request's device, with what its person proved. */
@@ -92,12 +93,23 @@ async function checkPassword(ctx: GqlContext, email: string, password: string): 
     throw new DomainError('INVALID_CREDENTIALS');
   }
   ctx.metrics.login('success');
-  await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'login.succeeded', targetKind: 'user', targetId: user.id });
   if (ctx.passwords.needsRehash(user.password_hash)) {
     const rehashed = await ctx.passwords.hash(password);
     await User.query(ctx.db).patch({ password_hash: rehashed, updated_at: ctx.clock.now() }).where('id', user.id);
   }
   return user;
+}
+
+/**
+ * Signs in with a password, and the second factor when the account has one: `otp` (a TOTP
+ * or recovery code) given with the password, or else MFA_REQUIRED with an `mfaToken` for
+ * `verifyMfa` (src/modules/mfa/sign-in.ts). A wrong password is INVALID_CREDENTIALS either way.
+ */
+async function passwordSignIn(ctx: GqlContext, email: string, password: string, otp: string | undefined): Promise<TokenPair> {
+  const user = await checkPassword(ctx, email, password);
+  const assurance = await secondFactorAtSignIn(ctx, user, PASSWORD, otp);
+  await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'login.succeeded', targetKind: 'user', targetId: user.id });
+  return startSession(ctx, user, assurance);
 }
 
 async function createUser(ctx: GqlContext, email: string, password: string, flags: { verified: boolean; admin: boolean }): Promise<User> {
@@ -134,14 +146,16 @@ export class AuthResolver {
     return startSession(ctx, user, PASSWORD);
   }
 
-  @Mutation(() => TokenPair, { description: `Signs in with email and password. ${LOGIN_LOCK.limit} failures per address in ${inWords(LOGIN_LOCK.windowSeconds * 1000)} (by default): 429.` })
+  @Mutation(() => TokenPair, {
+    description: `Signs in with email and password (and \`otp\` for an account with a second factor, else MFA_REQUIRED: see verifyMfa). ${LOGIN_LOCK.limit} failures per address in ${inWords(LOGIN_LOCK.windowSeconds * 1000)} (by default): 429.`,
+  })
   async login(@Arg('input') input: LoginInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
-    return startSession(ctx, await checkPassword(ctx, input.email, input.password), PASSWORD);
+    return passwordSignIn(ctx, input.email, input.password, input.otp);
   }
 
   @Mutation(() => TokenPair, { description: 'Like login, for HTTP Basic callers (`/auth/token`, which sets no cookies).' })
   async token(@Arg('input') input: TokenCredentialsInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
-    return startSession(ctx, await checkPassword(ctx, input.email, input.password), PASSWORD);
+    return passwordSignIn(ctx, input.email, input.password, input.otp);
   }
 
   @Mutation(() => TokenPair, { description: 'Rotates a refresh token into a new pair (reuse of a rotated token revokes the session).' })

@@ -10,24 +10,38 @@ import { sha256Hex } from '../../lib/secrets';
  * stolen access token cannot be used to guess the password through another door, and
  * against the client IP across addresses (credential stuffing).
  *
- * Each check is reserved before argon2 runs and given back only when the password was right:
- * 40 parallel guesses at one address reserve 10 slots and the other 30 are refused before
- * any hashing, in one process or across processes sharing Redis (the old "read the count,
- * hash, then count the failure" let all 40 through).
- *
  * `hash` is undefined for an unknown address: one dummy argon2 verification is spent then,
  * so the answer's timing does not tell whether the account exists.
  */
 export async function checkAccountPassword(ctx: GqlContext, email: string, hash: string | undefined, password: string): Promise<boolean> {
-  const reserved = await ctx.limits.takeAll(['loginFailuresPerIp', ctx.ip], ['loginFailuresPerAddress', emailKey(email)]);
-  const valid = hash !== undefined ? await ctx.passwords.verify(hash, password) : await ctx.passwords.verifyDummy(password);
-  if (valid) {
-    await ctx.limits.refund(...reserved);
-    return true;
-  }
+  const valid = await countedAccountCheck(ctx, email, () => (hash !== undefined ? ctx.passwords.verify(hash, password) : ctx.passwords.verifyDummy(password)));
+  if (valid) return true;
   // The address is kept as a digest: failures can be correlated without storing unknown addresses.
   await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'login.failed', targetKind: 'email', targetId: sha256Hex(emailKey(email)) });
   return false;
+}
+
+/**
+ * A check of something only the account's person has (its password, a second factor),
+ * counted toward the address's login lock and the client IP's failure budget.
+ *
+ * Each check is reserved before it runs and given back only when it succeeded: 40 parallel
+ * guesses at one address reserve 10 slots and the other 30 are refused before any hashing,
+ * in one process or across processes sharing Redis (the old "read the count, hash, then
+ * count the failure" let all 40 through). A check that fails with an error rather than a
+ * wrong answer gives its slot back: it guessed nothing.
+ */
+export async function countedAccountCheck(ctx: GqlContext, email: string, check: () => Promise<boolean>): Promise<boolean> {
+  const reserved = await ctx.limits.takeAll(['loginFailuresPerIp', ctx.ip], ['loginFailuresPerAddress', emailKey(email)]);
+  let valid: boolean;
+  try {
+    valid = await check();
+  } catch (error) {
+    await ctx.limits.refund(...reserved);
+    throw error;
+  }
+  if (valid) await ctx.limits.refund(...reserved);
+  return valid;
 }
 
 /**
