@@ -33,6 +33,14 @@ export const REDACTED_LOG_PATHS = [
   '*.refreshToken',
   '*.access_token',
   '*.accessToken',
+  // Second factors (issue 18): the code sent with a password, and the challenge between them.
+  'req.headers["x-otp"]',
+  '*.otp',
+  '*.input.otp',
+  '*.variables.input.otp',
+  '*.mfaToken',
+  '*.variables.mfaToken',
+  '*.extensions.mfaToken',
 ];
 
 export type LogFormat = 'pretty' | 'json';

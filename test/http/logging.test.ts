@@ -90,6 +90,23 @@ describe(`request log lines (${engine})`, () => {
     });
   });
 
+  it('hides second factors: otp, the X-OTP header and mfaTokens', async () => {
+    const mark = log.lines.length;
+    t.app.log.error(
+      {
+        req: { headers: { 'x-otp': '314159' } },
+        body: { email: 'a@example.com', otp: '271828' },
+        variables: { mfaToken: 'challenge-secret-1', code: '161803' },
+        operation: { variables: { input: { otp: '141421' }, mfaToken: 'challenge-secret-2' } },
+        error: { extensions: { code: 'MFA_REQUIRED', mfaToken: 'challenge-secret-3' } },
+      },
+      'a failure with second factors',
+    );
+    const text = log.since(mark).join('\n');
+    for (const secret of ['314159', '271828', 'challenge-secret-1', '161803', '141421', 'challenge-secret-2', 'challenge-secret-3']) expect(text).not.toContain(secret);
+    expect(text).toContain('MFA_REQUIRED');
+  });
+
   it("a Redis that does not answer is reported once, with the error's code", async () => {
     const redisLog = capture();
     const down = await startTestApp({ LOG_LEVEL: 'info', REDIS_URL: 'redis://:hunter2@127.0.0.1:1' }, redisLog.stream);
