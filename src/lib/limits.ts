@@ -16,7 +16,7 @@ export const LIMITS = {
     windowEnv: 'LOGIN_FAILURE_WINDOW_SECONDS',
     limit: 10,
     windowSeconds: 900,
-    counts: 'failed password checks (login, /auth/token, PIN re-authentication) per address, known or not (CONTRACT: 10 in 15 minutes)',
+    counts: 'failed password checks (login, /auth/token, PIN re-authentication) and second-factor codes (verifyMfa, otp, stepUp, TOTP confirm and disable) per address, known or not (CONTRACT: 10 in 15 minutes)',
   },
   loginFailuresPerIp: {
     env: 'LOGIN_FAILURES_PER_IP',
