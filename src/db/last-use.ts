@@ -27,8 +27,8 @@ const REMEMBERED_MAX = 10_000;
  * `settled` waits for the writes in flight (closing, and tests that read them back).
  */
 export class LastUse {
-  /** When this process last wrote (or knew of) each row's use: `table:id` -> ms. */
-  private readonly recorded = new Map<string, number>();
+  /** When this process last wrote (or knew of) each row's use, per table: id -> ms. */
+  private readonly recorded: Record<UseTable, Map<string, number>> = { sessions: new Map(), api_keys: new Map() };
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -37,11 +37,11 @@ export class LastUse {
   ) {}
 
   record(table: UseTable, id: string, now: Date): void {
-    const key = `${table}:${id}`;
     const at = now.getTime();
-    const last = this.recorded.get(key);
+    const last = this.recorded[table].get(id);
+    // A clock set back writes again rather than keeping silent until it has caught up.
     if (last !== undefined && at - last < LAST_USE_RESOLUTION_MS && at >= last) return;
-    this.noted(key, at);
+    this.noted(table, id, at);
     const writing = this.write(table, [now.toISOString(), id, new Date(at - LAST_USE_RESOLUTION_MS).toISOString()]).then(
       () => undefined,
       (error: unknown) => this.warn(error, table),
@@ -52,15 +52,16 @@ export class LastUse {
 
   /** A use the database already holds (a session's start writes its first `last_used_at`). */
   known(table: UseTable, id: string, now: Date): void {
-    this.noted(`${table}:${id}`, now.getTime());
+    this.noted(table, id, now.getTime());
   }
 
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  private noted(key: string, at: number): void {
-    if (this.recorded.size >= REMEMBERED_MAX && !this.recorded.has(key)) this.recorded.clear();
-    this.recorded.set(key, at);
+  private noted(table: UseTable, id: string, at: number): void {
+    const recorded = this.recorded[table];
+    if (recorded.size >= REMEMBERED_MAX && !recorded.has(id)) recorded.clear();
+    recorded.set(id, at);
   }
 }
