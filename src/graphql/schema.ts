@@ -7,6 +7,7 @@ import { AuthResolver, MeResolver } from '../modules/auth/auth.resolver';
 import { CustomerAuthResolver } from '../modules/customer-auth/customer-auth.resolver';
 import { SignupResolver } from '../modules/signup/signup.resolver';
 import { MailResolver } from '../modules/mail/mail.resolver';
+import { PasskeyResolver } from '../modules/passkeys/passkeys.resolver';
 import { PinResolver } from '../modules/pins/pin.resolver';
 import { CustomerAdminResolver } from '../modules/tenancy/customers.resolver';
 import { MembersResolver } from '../modules/tenancy/members.resolver';
@@ -17,7 +18,7 @@ import { inputValidationError } from '../validation/errors';
 import { authChecker, authorize, rolesOfRootField } from './auth-checker';
 import type { GqlContext } from './context';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, PasskeyResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules: the same

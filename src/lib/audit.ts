@@ -16,7 +16,10 @@ export type AuditAction =
   | 'refresh.reuse_detected'
   | 'member.changed'
   | 'member.removed'
-  | 'admin.promoted';
+  | 'admin.promoted'
+  | 'passkey.registered'
+  | 'passkey.removed'
+  | 'passkey.clone_detected';
 
 /** Records an audit event (who, what, when, from where), in the caller's transaction when given. */
 export async function recordAudit(
