@@ -79,6 +79,8 @@ export interface CeremonyOverrides {
   userHandle?: string | null;
   /** Registers this existing credential again (its id and key) instead of making a new one. */
   credential?: StoredCredential;
+  /** The length in bytes of a new credential id (default 32). */
+  credentialIdBytes?: number;
 }
 
 export class SoftwareAuthenticator {
@@ -109,7 +111,7 @@ export class SoftwareAuthenticator {
   /** `navigator.credentials.create(options)`, as the browser's JSON. */
   create(options: any, overrides: CeremonyOverrides = {}): any {
     const { privateKey, cose } = overrides.credential ?? newKey();
-    const credentialId = overrides.credential ? Buffer.from(overrides.credential.id, 'base64url') : randomBytes(32);
+    const credentialId = overrides.credential ? Buffer.from(overrides.credential.id, 'base64url') : randomBytes(overrides.credentialIdBytes ?? 32);
     const counter = overrides.counter ?? (this.options.countsSignatures ? 1 : 0);
     const counterBytes = Buffer.alloc(4);
     counterBytes.writeUInt32BE(counter);

@@ -30,8 +30,8 @@ import { CHALLENGE_TTL_MS, RP_NAME, challengeOf, consumeChallenge, isRecord, kno
 const NAME_MAX_LENGTH = 100;
 /** Longer than any address we store (users.email is 320 characters). */
 const EMAIL_MAX_LENGTH = 320;
-/** WebAuthn credential ids are at most 1,023 bytes: 1,364 base64url characters. */
-const CREDENTIAL_ID_MAX_LENGTH = 1400;
+/** WebAuthn credential ids are at most 1,023 bytes (level 3: longer ones are refused): 1,364 base64url characters. */
+const CREDENTIAL_ID_MAX_LENGTH = 1364;
 
 const iso = (date: Date) => date.toISOString();
 
@@ -171,6 +171,9 @@ export class PasskeyResolver {
       });
       if (!verification.verified) throw new DomainError('PASSKEY_INVALID');
       registration = verification.registrationInfo;
+      // The library takes the id from the authenticator data without bounding it.
+      const { id } = registration.credential;
+      if (id.length > CREDENTIAL_ID_MAX_LENGTH || !isRecord(response) || response.id !== id) throw new DomainError('PASSKEY_INVALID');
     } catch {
       throw new DomainError('PASSKEY_INVALID');
     }

@@ -180,6 +180,16 @@ describe(`passkeys (${engine})`, () => {
       expect(await t.db('passkeys').where({ credential_id: authenticator.credentials[0].id }).select('user_id')).toEqual([{ user_id: await userId(t, 'victim@example.com') }]);
     });
 
+    it('refuses a credential id longer than WebAuthn allows (1,023 bytes), and one the response misnames', async () => {
+      const me = await verifiedOperator(t, 'long-id@example.com');
+      const authenticator = new SoftwareAuthenticator(SITE);
+      expect(codeOf(await addPasskey(t, me.access_token, authenticator, undefined, { credentialIdBytes: 1024 }))).toBe('PASSKEY_INVALID');
+      const misnamed = authenticator.create(await registrationOptions(t, me.access_token));
+      const other = authenticator.credentials[0].id;
+      expect(codeOf(await graphql(t, FINISH_REGISTRATION, { response: { ...misnamed, id: other, rawId: other } }, bearer(me.access_token)))).toBe('PASSKEY_INVALID');
+      expect((await addPasskey(t, me.access_token, authenticator, undefined, { credentialIdBytes: 1023 })).data).toEqual({ finishPasskeyRegistration: true });
+    });
+
     it('checks the name before the challenge is used', async () => {
       const me = await verifiedOperator(t, 'reg-name@example.com');
       const authenticator = new SoftwareAuthenticator(SITE);
