@@ -20,6 +20,7 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'confirmPin',
   'setMyPin',
   'removeMyPin',
+  'finishPasskeyLogin',
 ]);
 export const COSTLY_FIELDS: ReadonlySet<string> = new Set([
   'register',

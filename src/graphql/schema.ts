@@ -7,6 +7,7 @@ import { AuthResolver, MeResolver } from '../modules/auth/auth.resolver';
 import { CustomerAuthResolver } from '../modules/customer-auth/customer-auth.resolver';
 import { SignupResolver } from '../modules/signup/signup.resolver';
 import { MailResolver } from '../modules/mail/mail.resolver';
+import { PasskeyResolver } from '../modules/passkeys/passkeys.resolver';
 import { PinResolver } from '../modules/pins/pin.resolver';
 import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { CustomerAdminResolver } from '../modules/tenancy/customers.resolver';
@@ -18,7 +19,7 @@ import { inputValidationError } from '../validation/errors';
 import { authChecker, authorize, rolesOfRootField } from './auth-checker';
 import type { GqlContext } from './context';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, SessionsResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, PasskeyResolver, SessionsResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules: the same

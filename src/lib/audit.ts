@@ -16,7 +16,10 @@ export type AuditAction =
   | 'refresh.reuse_detected'
   | 'member.changed'
   | 'member.removed'
-  | 'admin.promoted';
+  | 'admin.promoted'
+  | 'passkey.registered'
+  | 'passkey.removed'
+  | 'passkey.clone_detected';
 
 export interface AuditEventInput {
   tenantId: string | null;
