@@ -36,6 +36,7 @@ describe(`malformed ids (${engine})`, () => {
     ['pinPolicy', 'query($id: ID!) { pinPolicy(instanceId: $id) { instanceId } }', {}],
     ['updatePinPolicy', 'mutation($id: ID!) { updatePinPolicy(instanceId: $id, input: {}) { instanceId } }', {}],
     ['revokeSession', 'mutation($id: ID!) { revokeSession(id: $id) }', {}],
+    ['removePasskey', 'mutation($id: ID!) { removePasskey(id: $id) }', {}],
   ];
 
   it('covers every root field that takes an ID', () => {
