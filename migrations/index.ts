@@ -13,6 +13,7 @@ import * as mailOutboxExpiry from './20261202000600_mail_outbox_expiry';
 import * as authChangeNotify from './20261202000700_auth_change_notify';
 import * as sessionDevices from './20261203000100_session_devices';
 import * as operatorTotp from './20261203000200_operator_totp';
+import * as passkeys from './20261203000300_passkeys';
 
 /**
  * The migrations in the order they apply. Listed explicitly (rather than read from the
@@ -34,6 +35,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202000700_auth_change_notify', authChangeNotify],
   ['20261203000100_session_devices', sessionDevices],
   ['20261203000200_operator_totp', operatorTotp],
+  ['20261203000300_passkeys', passkeys],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {

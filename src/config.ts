@@ -89,6 +89,17 @@ export interface FrontendConfig {
   verifyEmailPath: string;
 }
 
+/**
+ * Passkeys (WebAuthn; docs/security.md "Passkeys"): the relying party passkeys are bound to,
+ * and the pages allowed to run the ceremonies.
+ */
+export interface WebauthnConfig {
+  /** RP ID: WEBAUTHN_RP_ID, else PUBLIC_URL's host. A passkey only ever works under the RP ID it was made for. */
+  rpId: string;
+  /** Origins a ceremony's `clientDataJSON.origin` may name: PUBLIC_URL's, SITE_URL's and CORS_ORIGINS. */
+  origins: string[];
+}
+
 export interface GraphqlLimits {
   introspection: boolean;
   fieldSuggestions: boolean;
@@ -128,6 +139,7 @@ export interface Config {
   shutdownGraceMs: number;
   auth: AuthConfig;
   frontend: FrontendConfig;
+  webauthn: WebauthnConfig;
   graphql: GraphqlLimits;
   /** Off (undefined) unless GRAPHQL_TRUSTED_DOCUMENTS names a manifest. */
   trustedDocuments?: TrustedDocumentsConfig;
@@ -469,6 +481,37 @@ function pagePath(reader: EnvReader, name: string, value: string): string {
   return value;
 }
 
+const hostOf = (url: string): string | undefined => {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined; // reported where the URL was read
+  }
+};
+
+/**
+ * The relying party of passkeys. The browser accepts an RP ID that is the page's host or a
+ * parent domain of it, so WEBAUTHN_RP_ID may name a domain shared by the gateway and the
+ * frontend (`example.com` for `id.example.com` and `app.example.com`). It is checked here
+ * against those hosts: an RP ID no page of ours can use would make every ceremony fail.
+ * Changing it later orphans every passkey made under the old one.
+ */
+function readWebauthn(reader: EnvReader, publicUrl: string, frontend: FrontendConfig): WebauthnConfig {
+  const pages = [publicUrl, frontend.siteUrl, ...frontend.corsOrigins];
+  const origins = [...new Set(pages.flatMap((url) => (hostOf(url) === undefined ? [] : [new URL(url).origin])))];
+  const configured = reader.optional('WEBAUTHN_RP_ID');
+  if (configured === undefined) return { rpId: hostOf(publicUrl) ?? 'localhost', origins };
+  const rpId = configured.toLowerCase();
+  const hosts = pages.map(hostOf).filter((host): host is string => host !== undefined);
+  const fits = /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(rpId) && hosts.some((host) => host === rpId || host.endsWith(`.${rpId}`));
+  if (!fits) {
+    reader.problems.push(
+      `WEBAUTHN_RP_ID must be the host of PUBLIC_URL, SITE_URL or a CORS origin, or a parent domain of one (e.g. example.com for https://id.example.com), without scheme or port (got "${configured}")`,
+    );
+  }
+  return { rpId, origins };
+}
+
 /**
  * GRAPHQL_TRUSTED_DOCUMENTS and GRAPHQL_TRUSTED_ONLY. The manifest is read here, so a missing
  * or malformed file stops the start with a line naming the variable, like any bad setting.
@@ -556,6 +599,12 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = process.stdout.
   const port = reader.int('PORT', 8000, 1, 65535);
   const publicUrl = reader.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']);
   const trustedDocuments = readTrustedDocuments(reader);
+  const frontend: FrontendConfig = {
+    corsOrigins: readCorsOrigins(reader),
+    siteUrl: reader.url('SITE_URL', publicUrl, ['http:', 'https:']),
+    resetPasswordPath: pagePath(reader, 'RESET_PASSWORD_PATH', reader.string('RESET_PASSWORD_PATH', '/reset-password')),
+    verifyEmailPath: pagePath(reader, 'VERIFY_EMAIL_PATH', reader.string('VERIFY_EMAIL_PATH', '/verify-email')),
+  };
   const config: Config = {
     env: appEnv,
     host: reader.string('HOST', '127.0.0.1'),
@@ -568,12 +617,8 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = process.stdout.
     migrateOnStart: reader.bool('MIGRATE_ON_START', true),
     shutdownGraceMs: reader.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     auth: readAuth(reader, appEnv, publicUrl),
-    frontend: {
-      corsOrigins: readCorsOrigins(reader),
-      siteUrl: reader.url('SITE_URL', publicUrl, ['http:', 'https:']),
-      resetPasswordPath: pagePath(reader, 'RESET_PASSWORD_PATH', reader.string('RESET_PASSWORD_PATH', '/reset-password')),
-      verifyEmailPath: pagePath(reader, 'VERIFY_EMAIL_PATH', reader.string('VERIFY_EMAIL_PATH', '/verify-email')),
-    },
+    frontend,
+    webauthn: readWebauthn(reader, publicUrl, frontend),
     graphql: {
       introspection: reader.bool('GRAPHQL_INTROSPECTION', appEnv !== 'production'),
       fieldSuggestions: reader.bool('GRAPHQL_FIELD_SUGGESTIONS', appEnv !== 'production'),

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { Client } from 'pg';
 import type { DatabaseConfig } from '../config';
 import { AUTH_CHANNEL, AUTH_TRIGGERS, authTriggerName } from '../../migrations/20261202000700_auth_change_notify';
+import { LAST_USE_SQL, LastUse, type LastUseWrite } from './last-use';
 import { MEMBERSHIPS_OF_USER_SQL } from './memberships';
 
 /**
@@ -240,15 +241,24 @@ function hangUp(client: Client): void {
 /** SQL that cannot change anything; every other statement this process runs empties the cache. */
 const READ_ONLY_SQL = /^\s*(select|pragma\s+\w+\s*$)/i;
 
+/** Knex's placeholders for a statement written with PostgreSQL's (`$1` -> `?`). */
+const questionMarks = (sql: string) => sql.replace(/\$\d/g, '?');
+
 export class HotPath {
+  /** Last use of sessions and API keys, recorded off the request's path (src/db/last-use.ts). */
+  readonly lastUse: LastUse;
+
   private constructor(
     private readonly all: <T>(name: StatementName, values: string[]) => Promise<T[]>,
     private readonly fresh: Freshness,
     private readonly cache: AuthCache,
+    writeLastUse: LastUseWrite,
+    log: FastifyBaseLogger | undefined,
     private readonly closeSource: () => Promise<void>,
     private readonly forgetLook: () => void = () => undefined,
     private readonly db?: Knex,
   ) {
+    this.lastUse = new LastUse(writeLastUse, (error, table) => log?.warn({ err: error }, `could not record the last use of ${table}`));
     // This process's own writes (through knex, whoever runs them) are seen at once: on SQLite
     // a statement runs synchronously right after its `query` event; on PostgreSQL a write's
     // `query-response` comes after it ran, and `COMMIT` is announced before it runs (the
@@ -264,6 +274,7 @@ export class HotPath {
   private readonly onQueryResponse = (_response: unknown, query: { sql?: string }) => this.onQuery(query);
 
   async close(): Promise<void> {
+    await this.lastUse.settled();
     this.db?.off('query', this.onQuery);
     this.db?.off('query-response', this.onQueryResponse);
     await this.closeSource();
@@ -271,6 +282,7 @@ export class HotPath {
 
   static open(config: DatabaseConfig, db: Knex, log?: FastifyBaseLogger): HotPath {
     const cache = new AuthCache();
+    const writeThroughKnex: LastUseWrite = (table, values) => db.raw(questionMarks(LAST_USE_SQL[table]), values);
     const cacheOff = config.authCache === false;
     if (config.client === 'sqlite' && config.connection !== ':memory:') {
       // Opened on first use: the file exists by then (the server migrates before serving).
@@ -283,7 +295,7 @@ export class HotPath {
         connection = new Database(config.connection, { readonly: true, fileMustExist: true });
         connection.pragma('busy_timeout = 5000');
         const open = connection;
-        prepared = new Map(Object.entries(STATEMENTS).map(([name, sql]) => [name, open.prepare(sql.replace(/\$\d/g, '?'))]));
+        prepared = new Map(Object.entries(STATEMENTS).map(([name, sql]) => [name, open.prepare(questionMarks(sql))]));
         dataVersion = open.prepare('pragma data_version').pluck();
         return prepared;
       };
@@ -311,6 +323,10 @@ export class HotPath {
         async <T>(name: StatementName, values: string[]) => statements().get(name)!.all(...values) as T[],
         fresh,
         cache,
+        // The read connection is read-only: last use is written by knex's (every commit moves
+        // data_version, so the cache starts afresh after one, as after any other write).
+        writeThroughKnex,
+        log,
         async () => {
           connection?.close();
           connection = undefined;
@@ -323,20 +339,26 @@ export class HotPath {
     if (config.client === 'sqlite') {
       // An in-memory database has one connection: the queries go through knex's, and with no
       // reader of its own there is no change feed, so nothing is cached.
-      return new HotPath(async <T>(name: StatementName, values: string[]) => (await db.raw(STATEMENTS[name].replace(/\$\d/g, '?'), values)) as T[], () => false, cache, async () => undefined);
+      return new HotPath(async <T>(name: StatementName, values: string[]) => (await db.raw(questionMarks(STATEMENTS[name]), values)) as T[], () => false, cache, writeThroughKnex, log, async () => undefined);
     }
     const listener = new PostgresChangeListener(config.connection, db, cache, log);
+    const onPool = async <T>(name: string, text: string, values: string[]): Promise<T[]> => {
+      const connection = await db.client.acquireConnection();
+      try {
+        return (await connection.query({ name, text, values })).rows as T[];
+      } finally {
+        await db.client.releaseConnection(connection);
+      }
+    };
     return new HotPath(
-      async <T>(name: StatementName, values: string[]) => {
-        const connection = await db.client.acquireConnection();
-        try {
-          return (await connection.query({ name: `hot_${name}`, text: STATEMENTS[name], values })).rows as T[];
-        } finally {
-          await db.client.releaseConnection(connection);
-        }
-      },
+      <T>(name: StatementName, values: string[]) => onPool<T>(`hot_${name}`, STATEMENTS[name], values),
       cacheOff ? () => false : listener.fresh,
       cache,
+      // Beside knex, as the reads: a last-use write changes nothing the cache holds, so it must
+      // not empty this process's cache (knex's query events would), nor notify the others (the
+      // triggers ignore `last_used_at`, migration 20261202000700).
+      (table, values) => onPool(`last_use_${table}`, LAST_USE_SQL[table], values),
+      log,
       () => listener.close(),
       undefined,
       db,

@@ -38,6 +38,16 @@ export interface SessionOrigin {
   ip?: string;
 }
 
+/** A session as its person sees it in their list of devices. */
+export interface LiveSession {
+  id: string;
+  createdAt: Date;
+  /** The last request or refresh, recorded at most once a minute (`src/db/last-use.ts`). */
+  lastUsedAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
+
 /** User agents are informative, for a person recognising their devices: kept to this length. */
 const USER_AGENT_MAX = 512;
 
@@ -82,20 +92,31 @@ export class SessionStore {
 
   async start(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string, ttlSeconds: number, origin: SessionOrigin): Promise<IssuedRefresh> {
     const sessionId = newId();
+    const now = this.clock.now();
     await trx('sessions').insert({
       id: sessionId,
       subject_kind: kind,
       subject_id: subjectId,
-      created_at: iso(this.clock.now()),
+      created_at: iso(now),
+      // Signing in is the session's first use: its own requests in the next minute write nothing.
+      last_used_at: iso(now),
       user_agent: origin.userAgent === undefined || origin.userAgent === '' ? null : origin.userAgent.slice(0, USER_AGENT_MAX),
       ip: origin.ip ?? null,
       ...storedAssurance(origin.assurance),
     });
     const refreshToken = await this.issueToken(trx, sessionId, null, ttlSeconds);
+    this.hot.lastUse.known('sessions', sessionId, now);
     return { sessionId, subjectId, refreshToken, assurance: origin.assurance };
   }
 
+  /** Rotates a refresh token (see `rotateToken`); a refresh is a use of its session. */
   async rotate(presented: string, kind: SubjectKind, ttlSeconds: number): Promise<RotationResult> {
+    const result = await this.rotateToken(presented, kind, ttlSeconds);
+    if (result.ok) this.hot.lastUse.record('sessions', result.issued.sessionId, this.clock.now());
+    return result;
+  }
+
+  private async rotateToken(presented: string, kind: SubjectKind, ttlSeconds: number): Promise<RotationResult> {
     // The common case, the current token of a live session, takes one round trip on PostgreSQL.
     const fast = await this.rotateIfCurrent(presented, kind, ttlSeconds);
     if (fast) return { ok: true, issued: fast };
@@ -109,7 +130,7 @@ export class SessionStore {
       // The current token: rotate it. The conditional update makes exactly one request win.
       const refreshToken = await this.rotateCurrent(presented, row, now, ttlSeconds);
       if (refreshToken !== undefined) return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken, assurance: readAssurance(row.amr, row.acr) } };
-      return this.rotate(presented, kind, ttlSeconds); // lost the race: now it is a rotated token
+      return this.rotateToken(presented, kind, ttlSeconds); // lost the race: now it is a rotated token
     }
 
     if (await this.withinGrace(row, now)) {
@@ -200,6 +221,66 @@ export class SessionStore {
 
   async revokeSession(sessionId: string, reason: string): Promise<void> {
     await this.db('sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: iso(this.clock.now()), revoked_reason: reason });
+  }
+
+  /**
+   * The live sessions of a person, newest first. A session is live while it is not revoked and
+   * its current refresh token (the one not yet rotated) has not expired: past that nothing of
+   * it works any more (its access tokens live shorter than its refresh tokens).
+   */
+  async live(kind: SubjectKind, subjectId: string): Promise<LiveSession[]> {
+    const rows: Array<{ id: string; created_at: string | Date; last_used_at: string | Date | null; user_agent: string | null; ip: string | null }> = await this.db('sessions')
+      .where({ subject_kind: kind, subject_id: subjectId })
+      .whereNull('revoked_at')
+      .whereExists(this.currentTokenUnexpired(this.clock.now()))
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .select('id', 'created_at', 'last_used_at', 'user_agent', 'ip');
+    return rows.map((row) => {
+      const createdAt = new Date(row.created_at);
+      // Sessions started before last use was recorded have none until their next use.
+      return { id: row.id, createdAt, lastUsedAt: row.last_used_at === null ? createdAt : new Date(row.last_used_at), userAgent: row.user_agent, ip: row.ip };
+    });
+  }
+
+  /**
+   * Revokes one live session of this person, in one conditional statement: a session of
+   * someone else (of either kind), unknown, already revoked or expired changes nothing, and
+   * the answer (false) is the same for all of them. Its access tokens die with it (every
+   * request checks its session) and its refresh tokens too.
+   */
+  async revokeOwn(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string, sessionId: string, reason: string): Promise<boolean> {
+    const now = this.clock.now();
+    const changed = await trx('sessions')
+      .where({ id: sessionId, subject_kind: kind, subject_id: subjectId })
+      .whereNull('revoked_at')
+      .whereExists(this.currentTokenUnexpired(now))
+      .update({ revoked_at: iso(now), revoked_reason: reason });
+    return changed === 1;
+  }
+
+  /**
+   * Revokes every live session of this person but one (the caller's own), in one statement;
+   * returns the ids it revoked. Parallel calls revoke each session once: a row another call
+   * revoked first no longer matches `revoked_at is null`.
+   */
+  async revokeOthers(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string, keepSessionId: string, reason: string): Promise<string[]> {
+    const now = this.clock.now();
+    const rows: Array<{ id: string }> = await trx('sessions')
+      .where({ subject_kind: kind, subject_id: subjectId })
+      .whereNot({ id: keepSessionId })
+      .whereNull('revoked_at')
+      .whereExists(this.currentTokenUnexpired(now))
+      .update({ revoked_at: iso(now), revoked_reason: reason })
+      .returning('id');
+    return rows.map((row) => row.id);
+  }
+
+  /** The session (of the enclosing statement on `sessions`) has an unrotated, unexpired refresh token. */
+  private currentTokenUnexpired(now: Date): Knex.QueryCallback {
+    return (q) => q.select(this.db.raw('1')).from('refresh_tokens').whereRaw('refresh_tokens.session_id = sessions.id').whereNull('rotated_at').where('expires_at', '>', iso(now));
   }
 
   /** A step-up: the live session now carries this assurance, and every refresh of it does too. */

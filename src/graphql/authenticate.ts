@@ -121,6 +121,9 @@ async function resolveOperator(ctx: GqlContext, claims: JwtClaims): Promise<Prin
   // password reset, refresh-token reuse), so a stolen access token dies with its session.
   const row = await ctx.hot.operatorSession(String(claims.sub), sessionId);
   if (!row) throw new DomainError('INVALID_TOKEN');
+  // Last use (for the person's list of sessions) costs the request nothing: not awaited, and
+  // written at most once a minute per session.
+  ctx.hot.lastUse.record('sessions', sessionId, ctx.clock.now());
   return {
     kind: 'operator',
     userId: row.id,
@@ -137,11 +140,9 @@ async function resolveCustomer(ctx: GqlContext, claims: JwtClaims): Promise<Prin
   const sessionId = typeof claims.sid === 'string' ? claims.sid : '';
   const row = await ctx.hot.customerSession(String(claims.sub), String(claims.tid), sessionId);
   if (!row) throw new DomainError('INVALID_TOKEN');
+  ctx.hot.lastUse.record('sessions', sessionId, ctx.clock.now());
   return { kind: 'customer', customerId: row.id, tenantId: row.tenant_id, sessionId, assurance: readAssurance(claims.amr, claims.acr) };
 }
-
-/** When this process last recorded each key's use (key id → ms). */
-const lastUseRecorded = new Map<string, number>();
 
 /** API keys are high-entropy: found by their SHA-256, never compared in the clear. */
 async function resolveApiKey(ctx: GqlContext, key: string): Promise<Principal> {
@@ -150,18 +151,6 @@ async function resolveApiKey(ctx: GqlContext, key: string): Promise<Principal> {
   if (!row) throw new DomainError('INVALID_TOKEN');
   // Each key has its own budget (never its IP's): one busy integration cannot starve another.
   await ctx.limits.take('apiKeyRequests', row.id, row.requests_per_minute === null ? undefined : { limit: row.requests_per_minute, windowSeconds: 60 });
-  // Last use is informative: written at most once a minute per key, never blocking the request
-  // (and this process does not even ask the database more often than that).
-  const now = ctx.clock.now();
-  const recorded = lastUseRecorded.get(row.id);
-  if (recorded !== undefined && now.getTime() - recorded < 60_000) return { kind: 'apiKey', keyId: row.id, tenantId: row.tenant_id };
-  if (lastUseRecorded.size >= 10_000) lastUseRecorded.clear();
-  lastUseRecorded.set(row.id, now.getTime());
-  void ctx
-    .db('api_keys')
-    .where({ id: row.id })
-    .where((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', new Date(now.getTime() - 60_000).toISOString()))
-    .update({ last_used_at: now.toISOString() })
-    .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not record API key use'));
+  ctx.hot.lastUse.record('api_keys', row.id, ctx.clock.now());
   return { kind: 'apiKey', keyId: row.id, tenantId: row.tenant_id };
 }

@@ -24,6 +24,7 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'stepUp',
   'confirmTotpEnrollment',
   'disableTotp',
+  'finishPasskeyLogin',
 ]);
 export const COSTLY_FIELDS: ReadonlySet<string> = new Set([
   'register',

@@ -8,7 +8,9 @@ import { CustomerAuthResolver } from '../modules/customer-auth/customer-auth.res
 import { SignupResolver } from '../modules/signup/signup.resolver';
 import { MailResolver } from '../modules/mail/mail.resolver';
 import { MfaResolver } from '../modules/mfa/mfa.resolver';
+import { PasskeyResolver } from '../modules/passkeys/passkeys.resolver';
 import { PinResolver } from '../modules/pins/pin.resolver';
+import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { CustomerAdminResolver } from '../modules/tenancy/customers.resolver';
 import { MembersResolver } from '../modules/tenancy/members.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
@@ -18,7 +20,7 @@ import { inputValidationError } from '../validation/errors';
 import { authChecker, authorize, rolesOfRootField } from './auth-checker';
 import type { GqlContext } from './context';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, MfaResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, PasskeyResolver, SessionsResolver, MfaResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules: the same

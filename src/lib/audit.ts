@@ -21,16 +21,32 @@ export type AuditAction =
   | 'totp.disabled'
   | 'recovery_codes.regenerated'
   | 'recovery_code.used'
-  | 'mfa.failed';
+  | 'mfa.failed'
+  | 'passkey.registered'
+  | 'passkey.removed'
+  | 'passkey.clone_detected';
+
+export interface AuditEventInput {
+  tenantId: string | null;
+  action: AuditAction;
+  targetKind: string;
+  targetId: string;
+  details?: Record<string, unknown>;
+}
 
 /** Records an audit event (who, what, when, from where), in the caller's transaction when given. */
-export async function recordAudit(
-  request: RequestContext,
-  db: Knex | Knex.Transaction,
-  event: { tenantId: string | null; action: AuditAction; targetKind: string; targetId: string; details?: Record<string, unknown> },
-): Promise<void> {
+export async function recordAudit(request: RequestContext, db: Knex | Knex.Transaction, event: AuditEventInput): Promise<void> {
+  await recordAuditEvents(request, db, [event]);
+}
+
+/** Rows per insert: well under both engines' limits on bound values. */
+const AUDIT_ROWS_PER_INSERT = 500;
+
+/** Records events of one request (e.g. one per session a sign-out-everywhere ended) in few statements. */
+export async function recordAuditEvents(request: RequestContext, db: Knex | Knex.Transaction, events: readonly AuditEventInput[]): Promise<void> {
   const { actor } = request;
-  await db('audit_events').insert({
+  const createdAt = request.clock.now().toISOString();
+  const rows = events.map((event) => ({
     id: newId(),
     tenant_id: event.tenantId,
     actor_kind: actor.kind,
@@ -41,6 +57,7 @@ export async function recordAudit(
     details: event.details === undefined ? null : JSON.stringify(event.details),
     ip: request.ip,
     request_id: request.requestId,
-    created_at: request.clock.now().toISOString(),
-  });
+    created_at: createdAt,
+  }));
+  for (let start = 0; start < rows.length; start += AUDIT_ROWS_PER_INSERT) await db('audit_events').insert(rows.slice(start, start + AUDIT_ROWS_PER_INSERT));
 }

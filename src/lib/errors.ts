@@ -76,6 +76,15 @@ export const ERRORS = {
   CURRENT_PASSWORD_REQUIRED: { status: 403, detail: 'Current password required' },
   INVALID_CURRENT_PASSWORD: { status: 403, detail: 'Invalid password' },
   API_KEY_NOT_FOUND: { status: 404, detail: 'API key not found' },
+  // Passkeys (WebAuthn): one answer for every refused ceremony, so a response tells an attacker
+  // nothing about which check it failed (unknown credential, signature, origin, RP ID, user
+  // verification, a used or expired challenge, a counter that went back).
+  PASSKEY_INVALID: {
+    status: 400,
+    detail: 'Invalid passkey response',
+    message: 'The passkey response was refused (unknown passkey, failed verification, wrong site, or a used or expired challenge): start again',
+  },
+  PASSKEY_NOT_FOUND: { status: 404, detail: 'Passkey not found' },
 } as const satisfies Record<string, { status: number; detail: string; headers?: Record<string, string>; message?: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

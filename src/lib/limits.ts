@@ -32,6 +32,13 @@ export const LIMITS = {
     windowSeconds: 900,
     counts: 'forgot-password, resend-verification and customer-login requests per client IP and endpoint',
   },
+  passkeyLoginsPerIp: {
+    env: 'PASSKEY_LOGINS_PER_IP',
+    windowEnv: 'PASSKEY_LOGINS_PER_IP_WINDOW_SECONDS',
+    limit: 300,
+    windowSeconds: 300,
+    counts: 'passkey sign-ins started (each stores a challenge until it is used or expires) per client IP',
+  },
   registrationsPerIp: {
     env: 'REGISTRATIONS_PER_IP',
     windowEnv: 'REGISTRATIONS_PER_IP_WINDOW_SECONDS',

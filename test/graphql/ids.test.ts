@@ -35,6 +35,8 @@ describe(`malformed ids (${engine})`, () => {
     ['removeCustomerPin', 'mutation($id: ID!) { removeCustomerPin(customerId: $id) }', {}],
     ['pinPolicy', 'query($id: ID!) { pinPolicy(instanceId: $id) { instanceId } }', {}],
     ['updatePinPolicy', 'mutation($id: ID!) { updatePinPolicy(instanceId: $id, input: {}) { instanceId } }', {}],
+    ['revokeSession', 'mutation($id: ID!) { revokeSession(id: $id) }', {}],
+    ['removePasskey', 'mutation($id: ID!) { removePasskey(id: $id) }', {}],
   ];
 
   it('covers every root field that takes an ID', () => {
@@ -44,7 +46,7 @@ describe(`malformed ids (${engine})`, () => {
         .filter((field) => field.args.some((arg) => getNamedType(arg.type) === GraphQLID))
         .map((field) => field.name),
     );
-    const covered = new Set([...CASES.map(([name]) => name), 'pinRequirement', 'confirmPin']);
+    const covered = new Set([...CASES.map(([name]) => name), 'pinRequirement', 'confirmPin', 'revokePortalSession']);
     expect(withIds.filter((name) => !covered.has(name))).toEqual([]);
   });
 
@@ -58,13 +60,15 @@ describe(`malformed ids (${engine})`, () => {
     }
   });
 
-  it('pinRequirement and confirmPin (customer callers) refuse a malformed instance id the same way', async () => {
+  it('pinRequirement, confirmPin and revokePortalSession (customer callers) refuse a malformed id the same way', async () => {
     const customer = await activeCustomer(t, 'alpha', 'd@example.com');
     const portal = bearer(customer.access_token);
     for (const query of ['query { pinRequirement(instanceId: "nope", skill: "x") { pinNeededNow } }', 'mutation { confirmPin(instanceId: "nope", input: { pin: "1234", skill: "x" }) { confirmed } }']) {
       const res = await graphql(t, query, {}, portal);
       expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', detail: [{ type: 'uuid_parsing', loc: ['instanceId'] }] });
     }
+    const session = await graphql(t, 'mutation { revokePortalSession(id: "nope") }', {}, portal);
+    expect(session.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', detail: [{ type: 'uuid_parsing', loc: ['id'] }] });
   });
 
   it('a well-formed id in any accepted spelling (upper case, no hyphens) finds the resource', async () => {
