@@ -50,6 +50,11 @@ export const ERRORS = {
   },
   INVALID_MFA_CODE: { status: 401, detail: 'Invalid authentication code' },
   INVALID_MFA_TOKEN: { status: 401, detail: 'Invalid or expired MFA token', message: 'Invalid or expired MFA token: sign in again' },
+  STEP_UP_REQUIRED: {
+    status: 403,
+    detail: 'Step-up authentication required',
+    message: 'This operation needs a session that proved a second factor (acr aal2): call stepUp with a TOTP or recovery code, or sign in with a passkey',
+  },
   TOTP_ALREADY_ENABLED: { status: 409, detail: 'TOTP is already enabled' },
   TOTP_NOT_ENABLED: { status: 409, detail: 'TOTP is not enabled' },
   TOTP_ENROLLMENT_NOT_STARTED: { status: 409, detail: 'No TOTP enrollment in progress', message: 'No TOTP enrollment in progress: call startTotpEnrollment first' },

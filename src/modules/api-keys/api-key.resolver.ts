@@ -8,6 +8,7 @@ import { randomToken, sha256Hex } from '../../lib/secrets';
 import { rowToAdminister, tenantToAdminister } from '../access/reach';
 import { AuditQueryInput, CreateApiKeyInput } from './api-key.inputs';
 import { ApiKeyType, AuditEvent, CreatedApiKey } from './api-key.types';
+import { RequiresStepUp } from '../access/step-up';
 
 interface ApiKeyRow {
   id: string;
@@ -41,6 +42,7 @@ const toApiKey = (row: ApiKeyRow): ApiKeyType => ({
 export class ApiKeyResolver {
   @Authorized([Role.VerifiedOperator])
   @Mutation(() => CreatedApiKey, { description: 'Creates an API key for a tenant; the key is shown only in this answer.' })
+  @RequiresStepUp()
   async createApiKey(@Arg('input') input: CreateApiKeyInput, @Ctx() ctx: GqlContext): Promise<CreatedApiKey> {
     const tenant = await tenantToAdminister(ctx, input.tenantSlug);
     const prefix = `hck_${randomBytes(6).toString('base64url').slice(0, 8)}`;
@@ -63,6 +65,7 @@ export class ApiKeyResolver {
 
   @Authorized([Role.VerifiedOperator])
   @Mutation(() => ApiKeyType, { description: 'Revokes an API key at once.' })
+  @RequiresStepUp()
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<ApiKeyType> {
     const row = await rowToAdminister<ApiKeyRow>(ctx, await ctx.db('api_keys').where({ id }).first(), 'API_KEY_NOT_FOUND');
     const now = ctx.clock.now().toISOString();

@@ -13,6 +13,7 @@ import { checkAccountPassword, countedAccountCheck } from '../auth/credential-ch
 import { MfaStatus, RecoveryCodes, StepUp, TotpEnrollment } from './mfa.types';
 import { checkSecondFactor, hasSecondFactor, openTotpSecret, replaceRecoveryCodes, sealTotpSecret, totpStep } from './second-factor';
 import { answerChallenge, MFA_TOKEN_MAX_ATTEMPTS, MFA_TOKEN_TTL_MS } from './sign-in';
+import { RequiresStepUp } from '../access/step-up';
 
 const iso = (date: Date) => date.toISOString();
 const operator = (ctx: GqlContext) => ctx.principal as OperatorPrincipal;
@@ -38,6 +39,7 @@ export class MfaResolver {
 
   @Authorized(Role.VerifiedOperator)
   @Mutation(() => TotpEnrollment, { description: 'Starts adding a TOTP authenticator (again: a new secret replaces the unconfirmed one). Then confirmTotpEnrollment.' })
+  @RequiresStepUp()
   async startTotpEnrollment(@Ctx() ctx: GqlContext): Promise<TotpEnrollment> {
     const { userId, email } = operator(ctx);
     const mfaKey = ctx.config.auth.mfaKey;
@@ -59,6 +61,7 @@ export class MfaResolver {
 
   @Authorized(Role.VerifiedOperator)
   @Mutation(() => RecoveryCodes, { description: 'Turns TOTP on with the first code of the new authenticator; answers the recovery codes (shown once). A wrong code counts toward the login lock.' })
+  @RequiresStepUp()
   async confirmTotpEnrollment(@Arg('code') code: string, @Ctx() ctx: GqlContext): Promise<RecoveryCodes> {
     const { userId, email } = operator(ctx);
     const mfaKey = ctx.config.auth.mfaKey;
@@ -93,6 +96,7 @@ export class MfaResolver {
 
   @Authorized(Role.VerifiedOperator)
   @Mutation(() => RecoveryCodes, { description: 'New recovery codes (shown once); the old ones stop working.' })
+  @RequiresStepUp()
   async regenerateRecoveryCodes(@Ctx() ctx: GqlContext): Promise<RecoveryCodes> {
     const { userId } = operator(ctx);
     const codes = await ctx.db.transaction(async (trx) => {
@@ -110,6 +114,7 @@ export class MfaResolver {
 
   @Authorized(Role.VerifiedOperator)
   @Mutation(() => Boolean, { description: 'Turns TOTP off and removes its recovery codes: needs the password and a TOTP or recovery code (both count toward the login lock).' })
+  @RequiresStepUp()
   async disableTotp(@Arg('password') password: string, @Arg('code') code: string, @Ctx() ctx: GqlContext): Promise<boolean> {
     const { userId } = operator(ctx);
     if (!(await hasSecondFactor(ctx.db, userId))) throw new DomainError('TOTP_NOT_ENABLED');

@@ -26,6 +26,7 @@ import { checkOneTimeSecret } from '../auth/credential-checks';
 import { PASSKEY, toPasskey, transportList, type PasskeyRow } from './passkeys';
 import { Passkey } from './passkeys.types';
 import { CHALLENGE_TTL_MS, RP_NAME, challengeOf, consumeChallenge, isRecord, knownTransports, storeChallenge, userHandle, userHandleText } from './webauthn';
+import { RequiresStepUp } from '../access/step-up';
 
 const NAME_MAX_LENGTH = 100;
 /** Longer than any address we store (users.email is 320 characters). */
@@ -124,6 +125,7 @@ export class PasskeyResolver {
   @Mutation(() => GraphQLJSON, {
     description: `Options to create a passkey for the signed-in operator (navigator.credentials.create). Valid ${inWords(CHALLENGE_TTL_MS)}, once.`,
   })
+  @RequiresStepUp()
   async startPasskeyRegistration(@Ctx() ctx: GqlContext): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const principal = ctx.principal as OperatorPrincipal;
     const existing: Array<Pick<PasskeyRow, 'credential_id' | 'transports'>> = await ctx.db('passkeys').where({ user_id: principal.userId }).select('credential_id', 'transports');
@@ -147,6 +149,7 @@ export class PasskeyResolver {
 
   @Authorized(Role.VerifiedOperator)
   @Mutation(() => Boolean, { description: 'Stores the passkey the browser created for the options of startPasskeyRegistration. `name` tells passkeys apart (default: the day it was added).' })
+  @RequiresStepUp()
   async finishPasskeyRegistration(
     @Arg('response', () => GraphQLJSON) response: unknown,
     @Arg('name', () => String, { nullable: true }) name: string | null | undefined,
@@ -262,6 +265,7 @@ export class PasskeyResolver {
 
   @Authorized(Role.VerifiedOperator)
   @Mutation(() => Boolean, { description: "Removes one of the signed-in operator's passkeys (someone else's id: PASSKEY_NOT_FOUND, as for an unknown one)." })
+  @RequiresStepUp()
   async removePasskey(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<boolean> {
     const principal = ctx.principal as OperatorPrincipal;
     const removed = await ctx.db.transaction(async (trx) => {

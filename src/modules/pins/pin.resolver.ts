@@ -10,6 +10,7 @@ import { checkAccountPassword } from '../auth/credential-checks';
 import { ConfirmPinInput, PinAppliesTo, PinPolicyPatchInput, RemoveMyPinInput, SetMyPinInput, SetPinInput } from './pin.inputs';
 import { Pin, PIN_LOCK_MS, PIN_MAX_FAILURES, PinPolicy, type PinSubjectKind } from './pin.model';
 import { PinConfirmation, PinPolicyType, PinRequirement, PinStatus } from './pin.types';
+import { RequiresStepUp } from '../access/step-up';
 
 const DEFAULT_POLICY = { pinAppliesTo: PinAppliesTo.all, pinRequiredSkills: [] as string[], pinSessionTtlMinutes: 30 };
 
@@ -188,6 +189,7 @@ export class PinResolver {
 
   @Authorized([Role.VerifiedOperator, Role.ApiKey])
   @Mutation(() => PinPolicyType, { description: "Changes the given fields of an instance's PIN policy (tenant admins)." })
+  @RequiresStepUp()
   async updatePinPolicy(@Arg('instanceId', () => ID) instanceId: string, @Arg('input') input: PinPolicyPatchInput, @Ctx() ctx: GqlContext): Promise<PinPolicyType> {
     const instance = await instanceInReach(ctx, instanceId, 'administer');
     const current = await policyOf(ctx, instance.id);

@@ -13,6 +13,7 @@ import { User } from '../auth/auth.model';
 import { MemberRole } from './member-role';
 import { MemberInput, MemberRefInput } from './tenancy.inputs';
 import { Membership } from './tenancy.types';
+import { RequiresStepUp } from '../access/step-up';
 
 /**
  * Membership changes of one tenant run one at a time: on PostgreSQL the tenant row is locked
@@ -79,6 +80,7 @@ export class MembersResolver {
 
   @Authorized([Role.VerifiedOperator])
   @Mutation(() => Membership, { description: 'Adds an operator to a tenant or changes their role. Owners manage owners; admins manage admins and members; the last owner stays.' })
+  @RequiresStepUp()
   async setMember(@Arg('input') input: MemberInput, @Ctx() ctx: GqlContext): Promise<Membership> {
     const user = await changeMembership(ctx, input, input.role);
     return { userId: user.id, email: user.email, role: input.role };
@@ -86,6 +88,7 @@ export class MembersResolver {
 
   @Authorized([Role.VerifiedOperator])
   @Mutation(() => Boolean, { description: 'Takes an operator out of a tenant (the same rules as setMember).' })
+  @RequiresStepUp()
   async removeMember(@Arg('input') input: MemberRefInput, @Ctx() ctx: GqlContext): Promise<boolean> {
     await changeMembership(ctx, input, undefined);
     return true;
