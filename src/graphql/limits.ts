@@ -20,6 +20,10 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'confirmPin',
   'setMyPin',
   'removeMyPin',
+  'changePassword',
+  'changeEmail',
+  'confirmEmailChange',
+  'deleteAccount',
 ]);
 export const COSTLY_FIELDS: ReadonlySet<string> = new Set([
   'register',

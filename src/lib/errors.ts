@@ -42,6 +42,7 @@ export const ERRORS = {
   INVALID_REFRESH_TOKEN: { status: 401, detail: 'Invalid refresh token' },
   INVALID_CODE: { status: 400, detail: 'Invalid or expired code' },
   INVALID_RESET_TOKEN: { status: 400, detail: 'Invalid or expired token' },
+  EMAIL_UNCHANGED: { status: 400, detail: 'This is already the address of the account' },
   // Tenancy
   TENANT_NOT_FOUND: { status: 404, detail: 'Tenant not found' },
   TENANT_SLUG_TAKEN: { status: 409, detail: 'Tenant slug already taken' },

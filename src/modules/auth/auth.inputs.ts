@@ -2,6 +2,22 @@ import { Length, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { IsEmailAddress, IsNotCommonPassword } from '../../validation/decorators';
 
+/**
+ * A password an account is given (register, reset, change): 8..128 characters and not on the
+ * breached-password list (CONTRACT section 3). Declared once for every input that sets one.
+ */
+export function IsNewPassword(): PropertyDecorator {
+  return (target, property) => {
+    Length(8, 128)(target, property);
+    IsNotCommonPassword()(target, property);
+  };
+}
+
+/** A password typed to prove who one is (login, re-authentication): 1..128 characters, as login takes it. */
+export function IsTypedPassword(): PropertyDecorator {
+  return Length(1, 128);
+}
+
 /** CONTRACT section 4, /auth: field order is the legacy model order (it orders the 422 list). */
 @InputType()
 export class RegisterInput {
@@ -10,8 +26,7 @@ export class RegisterInput {
   email!: string;
 
   @Field()
-  @Length(8, 128)
-  @IsNotCommonPassword()
+  @IsNewPassword()
   password!: string;
 }
 
@@ -22,7 +37,7 @@ export class LoginInput {
   email!: string;
 
   @Field()
-  @Length(1, 128)
+  @IsTypedPassword()
   password!: string;
 }
 
@@ -54,8 +69,7 @@ export class EmailInput {
 @InputType()
 export class ResetPasswordInput {
   @Field()
-  @Length(8, 128)
-  @IsNotCommonPassword()
+  @IsNewPassword()
   newPassword!: string;
 
   @Field()
