@@ -11,6 +11,7 @@ import * as pendingSignups from './20261202000400_pending_signups';
 import * as mailRequests from './20261202000500_mail_requests';
 import * as mailOutboxExpiry from './20261202000600_mail_outbox_expiry';
 import * as authChangeNotify from './20261202000700_auth_change_notify';
+import * as sessionDevices from './20261203000100_session_devices';
 import * as emailChanges from './20261203000400_email_changes';
 
 /**
@@ -31,6 +32,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202000500_mail_requests', mailRequests],
   ['20261202000600_mail_outbox_expiry', mailOutboxExpiry],
   ['20261202000700_auth_change_notify', authChangeNotify],
+  ['20261203000100_session_devices', sessionDevices],
   ['20261203000400_email_changes', emailChanges],
 ];
 

@@ -127,6 +127,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     context.log = request.log;
     context.requestId = request.id;
     context.ip = request.ip;
+    context.userAgent = request.headers['user-agent'];
     context.credentials = readCredentials(request.headers, parseCookieHeader(request.headers.cookie));
     context.principal = ANONYMOUS;
     return context;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { HotPath, RefreshTokenRow } from './hot-path';
 import type { Clock } from '../lib/clock';
+import { readAssurance, storedAssurance, type Assurance } from '../lib/assurance';
 import { newId } from '../lib/ids';
 import { openWith, randomToken, sealWith, sha256Hex } from '../lib/secrets';
 
@@ -15,6 +16,8 @@ export interface IssuedRefresh {
   sessionId: string;
   subjectId: string;
   refreshToken: string;
+  /** How the session's person proved who they are: every access token of the session carries it. */
+  assurance: Assurance;
   /** An operator's verification, when the rotation read it on the way (PostgreSQL's one statement). */
   emailVerified?: boolean;
 }
@@ -27,6 +30,16 @@ export type RotationResult =
 
 /** A refresh token with its session, as the hot path reads it. */
 type TokenRow = RefreshTokenRow;
+
+/** Where and how a session starts: the request's device and the factors its person proved. */
+export interface SessionOrigin {
+  assurance: Assurance;
+  userAgent?: string;
+  ip?: string;
+}
+
+/** User agents are informative, for a person recognising their devices: kept to this length. */
+const USER_AGENT_MAX = 512;
 
 const iso = (date: Date) => date.toISOString();
 
@@ -67,11 +80,19 @@ export class SessionStore {
     private readonly hot: HotPath,
   ) {}
 
-  async start(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string, ttlSeconds: number): Promise<IssuedRefresh> {
+  async start(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string, ttlSeconds: number, origin: SessionOrigin): Promise<IssuedRefresh> {
     const sessionId = newId();
-    await trx('sessions').insert({ id: sessionId, subject_kind: kind, subject_id: subjectId, created_at: iso(this.clock.now()) });
+    await trx('sessions').insert({
+      id: sessionId,
+      subject_kind: kind,
+      subject_id: subjectId,
+      created_at: iso(this.clock.now()),
+      user_agent: origin.userAgent === undefined || origin.userAgent === '' ? null : origin.userAgent.slice(0, USER_AGENT_MAX),
+      ip: origin.ip ?? null,
+      ...storedAssurance(origin.assurance),
+    });
     const refreshToken = await this.issueToken(trx, sessionId, null, ttlSeconds);
-    return { sessionId, subjectId, refreshToken };
+    return { sessionId, subjectId, refreshToken, assurance: origin.assurance };
   }
 
   async rotate(presented: string, kind: SubjectKind, ttlSeconds: number): Promise<RotationResult> {
@@ -87,7 +108,7 @@ export class SessionStore {
     if (row.rotated_at === null) {
       // The current token: rotate it. The conditional update makes exactly one request win.
       const refreshToken = await this.rotateCurrent(presented, row, now, ttlSeconds);
-      if (refreshToken !== undefined) return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken } };
+      if (refreshToken !== undefined) return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken, assurance: readAssurance(row.amr, row.acr) } };
       return this.rotate(presented, kind, ttlSeconds); // lost the race: now it is a rotated token
     }
 
@@ -95,7 +116,7 @@ export class SessionStore {
       // Only tokens rotated before child sealing existed lack a child: they refresh nothing.
       const child = row.child_sealed === null ? undefined : openWith(presented, CHILD_SEAL, row.child_sealed);
       if (child === undefined) return { ok: false, reason: 'unknown' };
-      return { ok: true, grace: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: child } };
+      return { ok: true, grace: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: child, assurance: readAssurance(row.amr, row.acr) } };
     }
     await this.revokeSession(row.session_id, 'reuse');
     return { ok: false, reason: 'reused', sessionId: row.session_id };
@@ -114,27 +135,27 @@ export class SessionStore {
     const created = iso(now);
     const result = await this.db.raw(
       `with current_token as (
-         select t.id, t.session_id, s.subject_id
+         select t.id, t.session_id, s.subject_id, s.amr, s.acr
          from refresh_tokens t join sessions s on s.id = t.session_id
          where t.token_hash = ? and t.rotated_at is null and t.expires_at > ? and s.revoked_at is null and s.subject_kind = ?
        ), rotated as (
          update refresh_tokens set rotated_at = ?, child_sealed = ?
          from current_token
          where refresh_tokens.id = current_token.id and refresh_tokens.rotated_at is null
-         returning refresh_tokens.id, refresh_tokens.session_id, current_token.subject_id
+         returning refresh_tokens.id, refresh_tokens.session_id, current_token.subject_id, current_token.amr, current_token.acr
        ), child as (
          insert into refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
          select ?, session_id, id, ?, ?, ? from rotated
          returning session_id
        )
-       select child.session_id, rotated.subject_id, u.email_verified
+       select child.session_id, rotated.subject_id, rotated.amr, rotated.acr, u.email_verified
        from child join rotated on rotated.session_id = child.session_id
        left join users u on ? = 'user' and u.id = rotated.subject_id`,
       [sha256Hex(presented), created, kind, created, sealWith(presented, CHILD_SEAL, token), newId(), sha256Hex(token), created, iso(new Date(now.getTime() + ttlSeconds * 1000)), kind],
     );
-    const row = (result as { rows: Array<{ session_id: string; subject_id: string; email_verified: boolean | null }> }).rows[0];
+    const row = (result as { rows: Array<{ session_id: string; subject_id: string; amr: string; acr: string; email_verified: boolean | null }> }).rows[0];
     if (!row) return undefined;
-    const issued: IssuedRefresh = { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: token };
+    const issued: IssuedRefresh = { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: token, assurance: readAssurance(row.amr, row.acr) };
     if (row.email_verified !== null) issued.emailVerified = row.email_verified;
     return issued;
   }
@@ -179,6 +200,12 @@ export class SessionStore {
 
   async revokeSession(sessionId: string, reason: string): Promise<void> {
     await this.db('sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: iso(this.clock.now()), revoked_reason: reason });
+  }
+
+  /** A step-up: the live session now carries this assurance, and every refresh of it does too. */
+  async raiseAssurance(sessionId: string, assurance: Assurance): Promise<boolean> {
+    const changed = await this.db('sessions').where({ id: sessionId }).whereNull('revoked_at').update(storedAssurance(assurance));
+    return changed === 1;
   }
 
   /** Revokes every live session of the subject, except `keep` (the caller's own) when given. */

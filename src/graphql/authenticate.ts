@@ -1,3 +1,4 @@
+import { readAssurance } from '../lib/assurance';
 import { COOKIE_NAMES } from '../lib/cookies';
 import { DomainError } from '../lib/errors';
 import { JwtError, type JwtClaims } from '../lib/jwt';
@@ -128,6 +129,7 @@ async function resolveOperator(ctx: GqlContext, claims: JwtClaims): Promise<Prin
     isAdmin: Boolean(row.is_admin),
     email: row.email,
     createdAt: new Date(row.created_at),
+    assurance: readAssurance(claims.amr, claims.acr),
   };
 }
 
@@ -135,7 +137,7 @@ async function resolveCustomer(ctx: GqlContext, claims: JwtClaims): Promise<Prin
   const sessionId = typeof claims.sid === 'string' ? claims.sid : '';
   const row = await ctx.hot.customerSession(String(claims.sub), String(claims.tid), sessionId);
   if (!row) throw new DomainError('INVALID_TOKEN');
-  return { kind: 'customer', customerId: row.id, tenantId: row.tenant_id, sessionId };
+  return { kind: 'customer', customerId: row.id, tenantId: row.tenant_id, sessionId, assurance: readAssurance(claims.amr, claims.acr) };
 }
 
 /** When this process last recorded each key's use (key id → ms). */

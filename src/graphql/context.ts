@@ -54,6 +54,8 @@ export interface Services {
 export interface GqlContext extends Services {
   requestId: string;
   ip: string;
+  /** The request's `User-Agent`, recorded on the sessions it starts. */
+  userAgent?: string;
   credentials: Credentials;
   /** Starts `anonymous` (or `system`); `authenticate()` replaces it once checked. */
   principal: Principal;

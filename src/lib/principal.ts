@@ -1,9 +1,12 @@
+import type { Assurance } from './assurance';
+
 /** Who is calling, once their credentials were checked. */
 export type Principal =
   | { kind: 'anonymous' }
   /** The platform itself: the `hydracore` CLI running on the server's own database. */
   | { kind: 'system' }
-  | { kind: 'operator'; userId: string; sessionId: string; emailVerified: boolean; isAdmin: boolean; email: string; createdAt: Date }
-  | { kind: 'customer'; customerId: string; tenantId: string; sessionId: string }
+  /** `assurance`: what the access token says its session proved (`amr`, `acr`). */
+  | { kind: 'operator'; userId: string; sessionId: string; emailVerified: boolean; isAdmin: boolean; email: string; createdAt: Date; assurance: Assurance }
+  | { kind: 'customer'; customerId: string; tenantId: string; sessionId: string; assurance: Assurance }
   /** A tenant API key: an admin of its tenant and nothing else. */
   | { kind: 'apiKey'; keyId: string; tenantId: string };

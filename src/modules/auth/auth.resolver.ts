@@ -13,7 +13,8 @@ import { sha256Hex } from '../../lib/secrets';
 import type { IssuedRefresh } from '../../db/sessions';
 import { limitMailRequests } from './auth.limits';
 import { checkAccountPassword, checkOneTimeSecret } from './credential-checks';
-import { endSession, rotateRefreshToken } from './session-flows';
+import { endSession, rotateRefreshToken, sessionOrigin } from './session-flows';
+import { EMAILED_CODE, PASSWORD, type Assurance } from '../../lib/assurance';
 import { mailVerificationCode, RESET_TOKEN_TTL_MS, verifySubject } from './auth.mail-requests';
 import { User } from './auth.model';
 import {
@@ -47,10 +48,14 @@ async function findUserByEmail(ctx: GqlContext, email: string): Promise<User | u
   return User.query(ctx.db).findOne({ email_lower: emailKey(email) });
 }
 
-/** A token pair for a session: a signed access token and the session's new refresh token. */
-function tokenPair(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>, issued: IssuedRefresh): TokenPair {
+/**
+ * A token pair for a session: a signed access token and the session's new refresh token. The
+ * access token says what the session proved (`amr`, `acr`: src/lib/assurance.ts).
+ */
+export function tokenPair(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>, issued: IssuedRefresh): TokenPair {
+  const { amr, acr } = issued.assurance;
   const accessToken = ctx.jwt.sign(
-    { sub: user.id, evf: user.email_verified, typ: ACCESS_TOKEN_TYPE, jti: newId(), sid: issued.sessionId },
+    { sub: user.id, evf: user.email_verified, typ: ACCESS_TOKEN_TYPE, jti: newId(), sid: issued.sessionId, amr, acr },
     OPERATOR_ACCESS_TTL_SECONDS,
   );
   return {
@@ -62,8 +67,9 @@ function tokenPair(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>, i
   };
 }
 
-async function startSession(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>): Promise<TokenPair> {
-  const issued = await ctx.sessions.start(ctx.db, 'user', user.id, ctx.config.auth.operatorRefreshTtlSeconds);
+/** Starts an operator session on this request's device, with what its person proved. */
+export async function startSession(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>, assurance: Assurance): Promise<TokenPair> {
+  const issued = await ctx.sessions.start(ctx.db, 'user', user.id, ctx.config.auth.operatorRefreshTtlSeconds, sessionOrigin(ctx, assurance));
   return tokenPair(ctx, user, issued);
 }
 
@@ -125,17 +131,17 @@ export class AuthResolver {
   async register(@Arg('input') input: RegisterInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
     await ctx.limits.take('registrationsPerIp', ctx.ip);
     const user = await createUser(ctx, input.email, input.password, { verified: false, admin: false });
-    return startSession(ctx, user);
+    return startSession(ctx, user, PASSWORD);
   }
 
   @Mutation(() => TokenPair, { description: `Signs in with email and password. ${LOGIN_LOCK.limit} failures per address in ${inWords(LOGIN_LOCK.windowSeconds * 1000)} (by default): 429.` })
   async login(@Arg('input') input: LoginInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
-    return startSession(ctx, await checkPassword(ctx, input.email, input.password));
+    return startSession(ctx, await checkPassword(ctx, input.email, input.password), PASSWORD);
   }
 
   @Mutation(() => TokenPair, { description: 'Like login, for HTTP Basic callers (`/auth/token`, which sets no cookies).' })
   async token(@Arg('input') input: TokenCredentialsInput, @Ctx() ctx: GqlContext): Promise<TokenPair> {
-    return startSession(ctx, await checkPassword(ctx, input.email, input.password));
+    return startSession(ctx, await checkPassword(ctx, input.email, input.password), PASSWORD);
   }
 
   @Mutation(() => TokenPair, { description: 'Rotates a refresh token into a new pair (reuse of a rotated token revokes the session).' })
@@ -212,7 +218,7 @@ export class AuthResolver {
     const valid = await checkOneTimeSecret(ctx, async () => user !== undefined && !user.email_verified && (await ctx.codes.verify(ctx.db, 'verify_email', verifySubject(user.id), input.code)));
     if (!valid || !user) throw new DomainError('INVALID_CODE');
     await User.query(ctx.db).patch({ email_verified: true, updated_at: ctx.clock.now() }).where('id', user.id);
-    return startSession(ctx, { id: user.id, email_verified: true });
+    return startSession(ctx, { id: user.id, email_verified: true }, EMAILED_CODE);
   }
 
   @Authorized(Role.PlatformAdmin)

@@ -2,7 +2,13 @@ import { authenticate } from '../../graphql/authenticate';
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
-import type { IssuedRefresh, SubjectKind } from '../../db/sessions';
+import type { Assurance } from '../../lib/assurance';
+import type { IssuedRefresh, SessionOrigin, SubjectKind } from '../../db/sessions';
+
+/** A session started by this request: its device, and the factors its person just proved. */
+export function sessionOrigin(ctx: GqlContext, assurance: Assurance): SessionOrigin {
+  return { assurance, userAgent: ctx.userAgent, ip: ctx.ip };
+}
 
 /**
  * The refresh and logout flows operators and customers share: they differ in data (the

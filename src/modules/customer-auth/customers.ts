@@ -1,3 +1,5 @@
+import { EMAILED_CODE } from '../../lib/assurance';
+import { sessionOrigin } from '../auth/session-flows';
 import type { GqlContext } from '../../graphql/context';
 import { CUSTOMER_TOKEN_TYPE } from '../../graphql/authenticate';
 import type { IssuedRefresh } from '../../db/sessions';
@@ -37,8 +39,9 @@ export async function siteUrlOf(ctx: GqlContext, customerId: string): Promise<st
 }
 
 export function customerTokens(ctx: GqlContext, customer: Pick<Customer, 'id' | 'tenant_id'>, issued: IssuedRefresh): CustomerTokens {
+  const { amr, acr } = issued.assurance;
   const accessToken = ctx.jwt.sign(
-    { sub: customer.id, tid: customer.tenant_id, typ: CUSTOMER_TOKEN_TYPE, jti: newId(), sid: issued.sessionId },
+    { sub: customer.id, tid: customer.tenant_id, typ: CUSTOMER_TOKEN_TYPE, jti: newId(), sid: issued.sessionId, amr, acr },
     CUSTOMER_ACCESS_TTL_SECONDS,
   );
   return {
@@ -69,6 +72,7 @@ export async function customerByCode(ctx: GqlContext, input: CustomerCodeInput, 
 }
 
 export async function startCustomerSession(ctx: GqlContext, customer: Customer): Promise<CustomerTokens> {
-  const issued = await ctx.sessions.start(ctx.db, 'customer', customer.id, ctx.config.auth.customerRefreshTtlSeconds);
+  // Customers sign in with a code mailed to their address (and signup's verification code).
+  const issued = await ctx.sessions.start(ctx.db, 'customer', customer.id, ctx.config.auth.customerRefreshTtlSeconds, sessionOrigin(ctx, EMAILED_CODE));
   return customerTokens(ctx, customer, issued);
 }
