@@ -14,6 +14,7 @@ import * as authChangeNotify from './20261202000700_auth_change_notify';
 import * as sessionDevices from './20261203000100_session_devices';
 import * as operatorTotp from './20261203000200_operator_totp';
 import * as passkeys from './20261203000300_passkeys';
+import * as emailChanges from './20261203000400_email_changes';
 
 /**
  * The migrations in the order they apply. Listed explicitly (rather than read from the
@@ -36,6 +37,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261203000100_session_devices', sessionDevices],
   ['20261203000200_operator_totp', operatorTotp],
   ['20261203000300_passkeys', passkeys],
+  ['20261203000400_email_changes', emailChanges],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {

@@ -147,7 +147,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     contextFor: (request) => contextFor(request),
     otherRoutes: [
       { pattern: /^\/graphql$/, methods: ['GET', 'POST', 'OPTIONS'] },
-      { pattern: /^\/\.well-known\/jwks\.json$/, methods: ['GET'] },
+      { pattern: /^\/\.well-known\/(jwks\.json|openid-configuration)$/, methods: ['GET'] },
       { pattern: /^\/(healthz|readyz|metrics)$/, methods: ['GET'] },
       ...explorerPaths(config).map((pattern) => ({ pattern, methods: ['GET'] })),
     ],
@@ -164,6 +164,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(fastifyApollo(apollo), { context: async (request) => contextFor(request) });
   // Public keys for services that verify our tokens themselves (empty with HS256).
   app.get('/.well-known/jwks.json', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(services.jwt.jwks()));
+  // OpenID Connect discovery: the issuer, that JWKS (absolute, from PUBLIC_URL) and the signing algorithm.
+  const openidConfiguration = services.jwt.openidConfiguration(`${config.publicUrl}/.well-known/jwks.json`);
+  app.get('/.well-known/openid-configuration', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(openidConfiguration));
 
   app.addHook('onClose', async () => {
     await signupSweeper.stop();

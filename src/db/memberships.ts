@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isPostgres } from './knex';
 
 /**
  * Every read and write of `tenant_members` (who belongs to which tenant, in which role) is
@@ -31,6 +32,41 @@ export async function tenantsWhereRole(db: Db, userId: string, roles: readonly s
 /** Whether someone other than `userId` holds `role` in the tenant. */
 export async function someoneElseHolds(db: Db, tenantId: string, role: string, userId: string): Promise<boolean> {
   return (await db('tenant_members').where({ tenant_id: tenantId, role }).whereNot({ user_id: userId }).first('user_id')) !== undefined;
+}
+
+/**
+ * Membership changes of one tenant run one at a time: on PostgreSQL the tenant row is locked
+ * for the transaction, so two owners demoting each other (or leaving) at once cannot leave it
+ * ownerless (SQLite has one writer, and the gateway one connection to it, so its transactions
+ * are serial).
+ */
+export async function lockTenant(trx: Knex.Transaction, tenantId: string): Promise<void> {
+  if (isPostgres(trx as unknown as Knex)) await trx('tenants').where({ id: tenantId }).forUpdate().first('id');
+}
+
+/**
+ * The tenants where the user is the only owner, decided with each tenant they own locked
+ * (`lockTenant`, in id order so that two such transactions cannot deadlock): two owners of one
+ * tenant deleting their accounts at once cannot both see the other one stay.
+ */
+export async function tenantsOwnedOnlyBy(trx: Knex.Transaction, userId: string): Promise<string[]> {
+  const owned = (await tenantsWhereRole(trx, userId, ['owner'])).sort();
+  const alone: string[] = [];
+  for (const tenantId of owned) {
+    await lockTenant(trx, tenantId);
+    if (!(await someoneElseHolds(trx, tenantId, 'owner', userId))) alone.push(tenantId);
+  }
+  return alone;
+}
+
+/** Every membership of a user: the tenant and the role. */
+export async function membershipsOfUser(db: Db, userId: string): Promise<Array<{ tenant_id: string; role: string }>> {
+  return db('tenant_members').where({ user_id: userId }).orderBy('tenant_id').select('tenant_id', 'role');
+}
+
+/** Takes the user out of every tenant (their account is being deleted). */
+export async function deleteMemberships(db: Db, userId: string): Promise<void> {
+  await db('tenant_members').where({ user_id: userId }).delete();
 }
 
 /** Gives the user `role` in the tenant (joining it if they were not a member). */

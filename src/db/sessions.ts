@@ -289,11 +289,16 @@ export class SessionStore {
     return changed === 1;
   }
 
-  async revokeAll(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string, reason: string): Promise<void> {
-    await trx('sessions')
-      .where({ subject_kind: kind, subject_id: subjectId })
-      .whereNull('revoked_at')
-      .update({ revoked_at: iso(this.clock.now()), revoked_reason: reason });
+  /** Revokes every live session of the subject, except `keep` (the caller's own) when given. */
+  async revokeAll(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string, reason: string, keep?: string): Promise<void> {
+    const sessions = trx('sessions').where({ subject_kind: kind, subject_id: subjectId }).whereNull('revoked_at');
+    if (keep !== undefined) sessions.whereNot('id', keep);
+    await sessions.update({ revoked_at: iso(this.clock.now()), revoked_reason: reason });
+  }
+
+  /** Deletes every session of the subject with its refresh tokens (ON DELETE CASCADE): the subject is gone. */
+  async deleteAll(trx: Knex | Knex.Transaction, kind: SubjectKind, subjectId: string): Promise<void> {
+    await trx('sessions').where({ subject_kind: kind, subject_id: subjectId }).delete();
   }
 
   /** The presented token's row, read with a prepared statement (every refresh and logout starts here). */

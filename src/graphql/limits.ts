@@ -25,6 +25,10 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'confirmTotpEnrollment',
   'disableTotp',
   'finishPasskeyLogin',
+  'changePassword',
+  'changeEmail',
+  'confirmEmailChange',
+  'deleteAccount',
 ]);
 export const COSTLY_FIELDS: ReadonlySet<string> = new Set([
   'register',

@@ -2,6 +2,7 @@ import { defaultFieldResolver, getNamedType, GraphQLID, isObjectType, lexicograp
 import { buildSchemaSync, type NonEmptyArray, type ValidatorFn } from 'type-graphql';
 import { DomainError } from '../lib/errors';
 import { parseUuid } from '../pydantic/uuid';
+import { AccountResolver } from '../modules/account/account.resolver';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver';
 import { AuthResolver, MeResolver } from '../modules/auth/auth.resolver';
 import { CustomerAuthResolver } from '../modules/customer-auth/customer-auth.resolver';
@@ -14,13 +15,13 @@ import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { CustomerAdminResolver } from '../modules/tenancy/customers.resolver';
 import { MembersResolver } from '../modules/tenancy/members.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
-import { inputModelFor, isInputClass, validateInputObject } from '../validation/input-model';
+import { inputModelFor, isArgsClass, isInputClass, validateInputObject } from '../validation/input-model';
 import { Issue } from '../pydantic/issues';
 import { inputValidationError } from '../validation/errors';
 import { authChecker, authorize, rolesOfRootField } from './auth-checker';
 import type { GqlContext } from './context';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, PasskeyResolver, SessionsResolver, MfaResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, AccountResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, PasskeyResolver, SessionsResolver, MfaResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules: the same
@@ -28,12 +29,21 @@ const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, CustomerAu
  * in the caller's terms. On `/graphql` that is the argument, then GraphQL field names and list
  * indexes (`["input","pinRequiredSkills",0]`); under the REST bridge (`GqlContext.surface`)
  * FastAPI's `["body","pin_required_skills",0]`. An input the surface already validated (the
- * REST bridge's body, `GqlContext.validatedInput`) is not validated twice.
+ * REST bridge's body, `GqlContext.validatedInput`) is not validated twice. Arguments declared
+ * flat with an `@ArgsType` class are validated the same way, each `loc` starting with the
+ * argument's own name (`["newPassword"]`, as an `ID` argument's does).
  */
 export const gatewayValidateFn: ValidatorFn = (argValue, argType, { info, context }) => {
   const ctx = context as GqlContext;
   if (argType === ctx.validatedInput) return;
-  if (!isInputClass(argType) || argValue === null || typeof argValue !== 'object') return;
+  if (argValue === null || typeof argValue !== 'object') return;
+  if (isArgsClass(argType)) {
+    // Arguments declared flat on the field (`@Args()`): each is named by itself, `["newPassword"]`.
+    const issues = validateInputObject(inputModelFor(argType, info.schema, info.parentType.getFields()[info.fieldName]), argValue as Record<string, unknown>, [], 'property');
+    if (issues.length > 0) throw inputValidationError(issues);
+    return;
+  }
+  if (!isInputClass(argType)) return;
   const model = inputModelFor(argType, info.schema);
   const instance = argValue as Record<string, unknown>;
   const issues =

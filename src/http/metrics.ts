@@ -9,7 +9,7 @@ export const METRIC_PREFIX = 'hydracore_';
 
 const LOGIN_OUTCOMES: readonly LoginOutcome[] = ['success', 'failure', 'locked', 'mfa'];
 const REFRESH_OUTCOMES: readonly RefreshOutcome[] = ['rotated', 'grace', 'reuse', 'invalid'];
-const CODE_PURPOSES: readonly CodePurpose[] = ['verify_email', 'customer_login', 'signup_verify'];
+const CODE_PURPOSES: readonly CodePurpose[] = ['verify_email', 'customer_login', 'signup_verify', 'change_email'];
 const SURFACES: readonly OperationSurface[] = ['graphql', 'rest'];
 
 /**

@@ -58,6 +58,7 @@ export const ERRORS = {
   TOTP_ALREADY_ENABLED: { status: 409, detail: 'TOTP is already enabled' },
   TOTP_NOT_ENABLED: { status: 409, detail: 'TOTP is not enabled' },
   TOTP_ENROLLMENT_NOT_STARTED: { status: 409, detail: 'No TOTP enrollment in progress', message: 'No TOTP enrollment in progress: call startTotpEnrollment first' },
+  EMAIL_UNCHANGED: { status: 400, detail: 'This is already the address of the account' },
   // Tenancy
   TENANT_NOT_FOUND: { status: 404, detail: 'Tenant not found' },
   TENANT_SLUG_TAKEN: { status: 409, detail: 'Tenant slug already taken' },

@@ -210,6 +210,25 @@ export class JwtService {
     return Object.freeze(payload) as JwtClaims;
   }
 
+  /**
+   * OpenID Connect discovery metadata (`/.well-known/openid-configuration`) for resource
+   * servers that verify our access tokens with standard libraries: who issues them (`iss`),
+   * where the public keys are, and which algorithms sign them. Only what is true of us: we are
+   * a token issuer, not an OpenID Provider (no authorization endpoint, no ID tokens for
+   * clients), so no endpoint, response type or grant is advertised (docs/decisions.md).
+   * `id_token_signing_alg_values_supported` is the field verifiers read for the algorithms
+   * (the discovery spec requires it); `subject_types_supported` is `public`: `sub` is the same
+   * account id for every audience.
+   */
+  openidConfiguration(jwksUri: string): Record<string, unknown> {
+    return {
+      issuer: this.config.issuer,
+      jwks_uri: jwksUri,
+      id_token_signing_alg_values_supported: [...new Set([...this.keys.values()].map((key) => key.alg))],
+      subject_types_supported: ['public'],
+    };
+  }
+
   /** The public keys, for `/.well-known/jwks.json` (empty with HS256: a secret is never published). */
   jwks(): { keys: Array<Record<string, unknown>> } {
     return { keys: [...this.keys.values()].filter((k) => k.jwk).map((k) => k.jwk as Record<string, unknown>) };

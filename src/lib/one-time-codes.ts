@@ -4,7 +4,7 @@ import { newId } from './ids';
 import { NO_METRICS, type Metrics } from './metrics';
 import { hmacHex, randomDigits, safeEqualHex } from './secrets';
 
-export type CodePurpose = 'verify_email' | 'customer_login' | 'signup_verify';
+export type CodePurpose = 'verify_email' | 'customer_login' | 'signup_verify' | 'change_email';
 
 export const CODE_TTL_MS = 10 * 60_000;
 export const CODE_MAX_ATTEMPTS = 5;
@@ -85,6 +85,20 @@ export class OneTimeCodes {
     if (!safeEqualHex(live.code_hash, this.digest(purpose, subject, code))) return false;
     const consumed = await db('one_time_codes').where({ id: live.id }).whereNull('consumed_at').update({ consumed_at: now });
     return consumed === 1;
+  }
+
+  /** Ends the subject's live codes of this purpose (what they would prove no longer holds). Call inside `trx`. */
+  async invalidate(trx: Knex | Knex.Transaction, purpose: CodePurpose, subject: string): Promise<void> {
+    await trx('one_time_codes').where({ purpose, subject }).whereNull('consumed_at').update({ consumed_at: iso(this.clock.now()) });
+  }
+
+  /**
+   * Deletes every code, live or used, of a subject and of the subjects derived from it
+   * (`subject:...`, e.g. an address change of `user:<id>`): the account they belonged to is gone.
+   */
+  async deleteFor(trx: Knex | Knex.Transaction, subject: string): Promise<void> {
+    const derived = `${subject.replace(/[\\%_]/g, '\\$&')}:%`;
+    await trx('one_time_codes').where('subject', subject).orWhereRaw("subject like ? escape '\\'", [derived]).delete();
   }
 
   /** The purpose and subject are part of the MAC: a code is worthless anywhere else. */

@@ -5,6 +5,9 @@ import {
   GraphQLList,
   GraphQLNonNull,
   GraphQLScalarType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputField,
   type GraphQLInputType,
   type GraphQLSchema,
 } from 'graphql';
@@ -72,11 +75,16 @@ export function toRestName(property: string): string {
 
 const compiled = new WeakMap<GraphQLSchema, Map<Function, InputModel>>();
 
-export function inputModelFor(inputClass: Function, schema: GraphQLSchema): InputModel {
+/**
+ * The model of an `@InputType` class, or of an `@ArgsType` class (arguments declared flat on
+ * the field, `changePassword(currentPassword: String!, newPassword: String!)`): for the latter
+ * `field` is the GraphQL field that takes them, whose arguments are the model's fields.
+ */
+export function inputModelFor(inputClass: Function, schema: GraphQLSchema, field?: GraphQLField<unknown, unknown>): InputModel {
   let bySchema = compiled.get(schema);
   if (!bySchema) compiled.set(schema, (bySchema = new Map()));
   let model = bySchema.get(inputClass);
-  if (!model) bySchema.set(inputClass, (model = compileInputModel(inputClass, schema)));
+  if (!model) bySchema.set(inputClass, (model = compileInputModel(inputClass, schema, field)));
   return model;
 }
 
@@ -84,14 +92,28 @@ export function isInputClass(target: unknown): target is Function {
   return typeof target === 'function' && getTypeGraphqlMetadata().inputTypes.some((t) => t.target === target);
 }
 
-function compileInputModel(inputClass: Function, schema: GraphQLSchema): InputModel {
+/** An `@ArgsType` class: its fields are arguments of the field itself, validated like an input's. */
+export function isArgsClass(target: unknown): target is Function {
+  return typeof target === 'function' && getTypeGraphqlMetadata().argumentTypes.some((t) => t.target === target);
+}
+
+function compileInputModel(inputClass: Function, schema: GraphQLSchema, field: GraphQLField<unknown, unknown> | undefined): InputModel {
+  if (getTypeGraphqlMetadata().argumentTypes.some((t) => t.target === inputClass)) {
+    if (!field) throw new Error(`${inputClass.name} is an @ArgsType: its model needs the field that takes it`);
+    return compileFields(inputClass, `${field.name}(...)`, field.args);
+  }
   const meta = getTypeGraphqlMetadata().inputTypes.find((t) => t.target === inputClass);
   const type = meta && schema.getType(meta.name);
   if (!(type instanceof GraphQLInputObjectType)) {
     throw new Error(`${inputClass.name} is not a GraphQL input type of this schema`);
   }
+  return compileFields(inputClass, type.name, Object.values(type.getFields()));
+}
+
+/** Input fields or arguments (both have a name, a type and a default) with the class's constraints. */
+function compileFields(inputClass: Function, name: string, declared: ReadonlyArray<GraphQLInputField | GraphQLArgument>): InputModel {
   const constraints = getValidatorMetadata().getTargetValidationMetadatas(inputClass, '', true, false);
-  const fields = Object.values(type.getFields()).map((field): FieldRule => {
+  const fields = declared.map((field): FieldRule => {
     const own = constraints.filter((c) => c.propertyName === field.name);
     const nonNull = field.type instanceof GraphQLNonNull;
     const hasDefault = field.defaultValue !== undefined;
@@ -101,10 +123,10 @@ function compileInputModel(inputClass: Function, schema: GraphQLSchema): InputMo
       required: nonNull && !hasDefault,
       nullable: !nonNull,
       defaultValue: field.defaultValue,
-      rule: compileRule(nonNull ? (field.type as GraphQLNonNull<GraphQLInputType>).ofType : field.type, own, false, `${type.name}.${field.name}`),
+      rule: compileRule(nonNull ? (field.type as GraphQLNonNull<GraphQLInputType>).ofType : field.type, own, false, `${name}.${field.name}`),
     };
   });
-  return { name: type.name, fields };
+  return { name, fields };
 }
 
 type Constraint = { name?: string; constraints: unknown[]; each?: boolean };

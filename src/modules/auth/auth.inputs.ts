@@ -8,6 +8,22 @@ import { IsEmailAddress, IsNotCommonPassword } from '../../validation/decorators
  */
 const OTP_DESCRIPTION = 'A TOTP or recovery code, for an account with a second factor (absent or "": MFA_REQUIRED for such an account; ignored for others).';
 
+/**
+ * A password an account is given (register, reset, change): 8..128 characters and not on the
+ * breached-password list (CONTRACT section 3). Declared once for every input that sets one.
+ */
+export function IsNewPassword(): PropertyDecorator {
+  return (target, property) => {
+    Length(8, 128)(target, property);
+    IsNotCommonPassword()(target, property);
+  };
+}
+
+/** A password typed to prove who one is (login, re-authentication): 1..128 characters, as login takes it. */
+export function IsTypedPassword(): PropertyDecorator {
+  return Length(1, 128);
+}
+
 /** CONTRACT section 4, /auth: field order is the legacy model order (it orders the 422 list). */
 @InputType()
 export class RegisterInput {
@@ -16,8 +32,7 @@ export class RegisterInput {
   email!: string;
 
   @Field()
-  @Length(8, 128)
-  @IsNotCommonPassword()
+  @IsNewPassword()
   password!: string;
 }
 
@@ -28,7 +43,7 @@ export class LoginInput {
   email!: string;
 
   @Field()
-  @Length(1, 128)
+  @IsTypedPassword()
   password!: string;
 
   @Field({ nullable: true, description: OTP_DESCRIPTION })
@@ -72,8 +87,7 @@ export class EmailInput {
 @InputType()
 export class ResetPasswordInput {
   @Field()
-  @Length(8, 128)
-  @IsNotCommonPassword()
+  @IsNewPassword()
   newPassword!: string;
 
   @Field()

@@ -1,7 +1,10 @@
+import type { OperatorPrincipal } from '../../graphql/auth-checker';
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
 import { emailKey } from '../../lib/email-key';
+import { DomainError } from '../../lib/errors';
 import { sha256Hex } from '../../lib/secrets';
+import { User } from './auth.model';
 
 /**
  * Every check of an account password goes through here: login, `/auth/token`, and the
@@ -42,6 +45,20 @@ export async function countedAccountCheck(ctx: GqlContext, email: string, check:
   }
   if (valid) await ctx.limits.refund(...reserved);
   return valid;
+}
+
+/**
+ * The signed-in operator's own password, asked again before something a stolen access token
+ * alone must not do (replace a PIN, change the password or the address, delete the account).
+ * It goes through `checkAccountPassword`, so a wrong one counts toward the address's login
+ * lock like a failed login: the access token gives no other door to guess through.
+ * Returns the account as it is now; a wrong password is `INVALID_CURRENT_PASSWORD`.
+ */
+export async function checkOwnPassword(ctx: GqlContext, password: string): Promise<User> {
+  const { userId } = ctx.principal as OperatorPrincipal;
+  const user = await User.query(ctx.db).findById(userId);
+  if (!user || !(await checkAccountPassword(ctx, user.email, user.password_hash, password))) throw new DomainError('INVALID_CURRENT_PASSWORD');
+  return user;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { BaseModel } from '../../db/base-model';
 
 export type PinSubjectKind = 'user' | 'customer';
@@ -5,6 +6,15 @@ export type PinSubjectKind = 'user' | 'customer';
 /** CONTRACT section 4: 5 wrong PINs in a row lock the PIN for 15 minutes. */
 export const PIN_MAX_FAILURES = 5;
 export const PIN_LOCK_MS = 15 * 60_000;
+
+/**
+ * Removes a person's PIN and open PIN sessions: their account is being deleted. (`pins` and
+ * `pin_sessions` name their subject by kind and id, with no foreign key to cascade from.)
+ */
+export async function deletePinsOf(trx: Knex.Transaction, kind: PinSubjectKind, subjectId: string): Promise<void> {
+  await trx('pins').where({ subject_kind: kind, subject_id: subjectId }).delete();
+  await trx('pin_sessions').where({ subject_kind: kind, subject_id: subjectId }).delete();
+}
 
 export class Pin extends BaseModel {
   static override tableName = 'pins';

@@ -1,12 +1,12 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { Role, type OperatorPrincipal } from '../../graphql/auth-checker';
+import { Role } from '../../graphql/auth-checker';
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { assertInstanceReach, customerToAdminister, instanceInReach } from '../access/reach';
 import type { Instance } from '../tenancy/tenancy.model';
-import { checkAccountPassword } from '../auth/credential-checks';
+import { checkOwnPassword } from '../auth/credential-checks';
 import { ConfirmPinInput, PinAppliesTo, PinPolicyPatchInput, RemoveMyPinInput, SetMyPinInput, SetPinInput } from './pin.inputs';
 import { Pin, PIN_LOCK_MS, PIN_MAX_FAILURES, PinPolicy, type PinSubjectKind } from './pin.model';
 import { PinConfirmation, PinPolicyType, PinRequirement, PinStatus } from './pin.types';
@@ -112,9 +112,7 @@ async function setPin(ctx: GqlContext, subject: Subject, pin: string, tenantId: 
  */
 async function reauthenticate(ctx: GqlContext, password: string | undefined): Promise<void> {
   if (password === undefined || password === '') throw new DomainError('CURRENT_PASSWORD_REQUIRED');
-  const { userId } = ctx.principal as OperatorPrincipal;
-  const user: { email: string; password_hash: string } | undefined = await ctx.db('users').where({ id: userId }).first('email', 'password_hash');
-  if (!user || !(await checkAccountPassword(ctx, user.email, user.password_hash, password))) throw new DomainError('INVALID_CURRENT_PASSWORD');
+  await checkOwnPassword(ctx, password);
 }
 
 @Resolver()

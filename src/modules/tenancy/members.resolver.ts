@@ -2,8 +2,7 @@ import type { Knex } from 'knex';
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../graphql/auth-checker';
 import { requestContext, type GqlContext } from '../../graphql/context';
-import { isPostgres } from '../../db/knex';
-import { deleteMember, membersOf, putMember, roleIn, someoneElseHolds } from '../../db/memberships';
+import { deleteMember, lockTenant, membersOf, putMember, roleIn, someoneElseHolds } from '../../db/memberships';
 import { standingIn, type Standing } from '../../db/tenant-scope';
 import { recordAudit } from '../../lib/audit';
 import { emailKey } from '../../lib/email-key';
@@ -14,15 +13,6 @@ import { MemberRole } from './member-role';
 import { MemberInput, MemberRefInput } from './tenancy.inputs';
 import { Membership } from './tenancy.types';
 import { RequiresStepUp } from '../access/step-up';
-
-/**
- * Membership changes of one tenant run one at a time: on PostgreSQL the tenant row is locked
- * for the transaction, so two owners demoting each other at once cannot leave it ownerless
- * (SQLite has one writer, and the gateway one connection to it, so its transactions are serial).
- */
-async function lockTenant(trx: Knex.Transaction, tenantId: string): Promise<void> {
-  if (isPostgres(trx as unknown as Knex)) await trx('tenants').where({ id: tenantId }).forUpdate().first('id');
-}
 
 /**
  * The membership rules (CONTRACT section 6): only an owner (or the platform) makes or removes

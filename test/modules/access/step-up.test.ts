@@ -39,6 +39,8 @@ describe(`step-up on sensitive operations (${engine})`, () => {
     ['startPasskeyRegistration', 'mutation { startPasskeyRegistration }', () => ({})],
     ['finishPasskeyRegistration', 'mutation { finishPasskeyRegistration(response: {}) }', () => ({})],
     ['removePasskey', 'mutation { removePasskey(id: "00000000-0000-4000-8000-000000000000") }', () => ({})],
+    ['changeEmail', 'mutation { changeEmail(newEmail: "moved@example.com", password: "not the password") }', () => ({})],
+    ['deleteAccount', 'mutation { deleteAccount(password: "not the password") }', () => ({})],
   ];
 
   beforeAll(async () => {
