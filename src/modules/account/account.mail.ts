@@ -33,3 +33,44 @@ export function emailChangedMail(to: string): OutgoingMail {
     text: 'Your HydraCore account now uses another email address: this address no longer receives its mail, and password-reset links sent here earlier no longer work.\n\nIf you did not do this, tell your platform administrator at once.\n',
   };
 }
+
+/** A change to how the account signs in, which its owner must hear of whoever made it. */
+export type SecurityChange = 'totp_enabled' | 'totp_disabled' | 'recovery_codes_regenerated' | 'passkey_added' | 'passkey_removed';
+
+const SECURITY_CHANGES: Record<SecurityChange, { subject: string; what: string }> = {
+  totp_enabled: {
+    subject: 'Two-factor sign-in was turned on for your HydraCore account',
+    what: 'An authenticator app now protects your HydraCore account: signing in asks for its code after the password.',
+  },
+  totp_disabled: {
+    subject: 'Two-factor sign-in was turned off for your HydraCore account',
+    what: 'Your HydraCore account no longer asks for an authenticator code, and its recovery codes no longer work.',
+  },
+  recovery_codes_regenerated: {
+    subject: 'New recovery codes were made for your HydraCore account',
+    what: 'New recovery codes were made for your HydraCore account; the earlier ones no longer work.',
+  },
+  passkey_added: {
+    subject: 'A passkey was added to your HydraCore account',
+    what: 'A new passkey can now sign in to your HydraCore account.',
+  },
+  passkey_removed: {
+    subject: 'A passkey was removed from your HydraCore account',
+    what: 'A passkey of your HydraCore account was removed: it can no longer sign in.',
+  },
+};
+
+/**
+ * Said to the account's address whenever a factor is added, replaced or removed (issue 18).
+ * Such a change needs an aal2 session once the account has a factor, but the first factor is
+ * added with whatever session the operator has: a stolen access token could bind its own
+ * authenticator and lock the owner out. This notice is how the owner learns of it.
+ */
+export function securityChangeMail(to: string, change: SecurityChange): OutgoingMail {
+  const { subject, what } = SECURITY_CHANGES[change];
+  return {
+    to,
+    subject,
+    text: `${what}\n\nIf you did not do this, someone else may be signed in to your account: tell your platform administrator at once.\n`,
+  };
+}

@@ -14,6 +14,7 @@ import { MfaStatus, RecoveryCodes, StepUp, TotpEnrollment } from './mfa.types';
 import { checkSecondFactor, hasSecondFactor, openTotpSecret, replaceRecoveryCodes, sealTotpSecret, totpStep } from './second-factor';
 import { answerChallenge, MFA_TOKEN_MAX_ATTEMPTS, MFA_TOKEN_TTL_MS } from './sign-in';
 import { RequiresStepUp } from '../access/step-up';
+import { securityChangeMail } from '../account/account.mail';
 
 const iso = (date: Date) => date.toISOString();
 const operator = (ctx: GqlContext) => ctx.principal as OperatorPrincipal;
@@ -83,6 +84,7 @@ export class MfaResolver {
         if (enabled !== 1) return undefined;
         const fresh = await replaceRecoveryCodes(trx, mfaKey, userId, now);
         await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'totp.enabled', targetKind: 'user', targetId: userId });
+        await ctx.outbox.enqueue(trx, securityChangeMail(email, 'totp_enabled'));
         return fresh;
       });
       return codes !== undefined;
@@ -98,7 +100,7 @@ export class MfaResolver {
   @Mutation(() => RecoveryCodes, { description: 'New recovery codes (shown once); the old ones stop working.' })
   @RequiresStepUp()
   async regenerateRecoveryCodes(@Ctx() ctx: GqlContext): Promise<RecoveryCodes> {
-    const { userId } = operator(ctx);
+    const { userId, email } = operator(ctx);
     const codes = await ctx.db.transaction(async (trx) => {
       // Locks the factor's row on PostgreSQL (SQLite runs one transaction at a time), so a
       // concurrent disableTotp cannot leave codes behind.
@@ -107,6 +109,7 @@ export class MfaResolver {
       if (!enabled) throw new DomainError('TOTP_NOT_ENABLED');
       const fresh = await replaceRecoveryCodes(trx, ctx.config.auth.mfaKey, userId, ctx.clock.now());
       await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'recovery_codes.regenerated', targetKind: 'user', targetId: userId });
+      await ctx.outbox.enqueue(trx, securityChangeMail(email, 'recovery_codes_regenerated'));
       return fresh;
     });
     return { codes };
@@ -125,6 +128,7 @@ export class MfaResolver {
       await trx('operator_recovery_codes').where({ user_id: userId }).delete();
       await trx('mfa_challenges').where({ user_id: userId }).delete();
       await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'totp.disabled', targetKind: 'user', targetId: userId });
+      await ctx.outbox.enqueue(trx, securityChangeMail(user.email, 'totp_disabled'));
     });
     return true;
   }

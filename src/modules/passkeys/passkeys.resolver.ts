@@ -27,6 +27,7 @@ import { PASSKEY, toPasskey, transportList, type PasskeyRow } from './passkeys';
 import { Passkey } from './passkeys.types';
 import { CHALLENGE_TTL_MS, RP_NAME, challengeOf, consumeChallenge, isRecord, knownTransports, storeChallenge, userHandle, userHandleText } from './webauthn';
 import { RequiresStepUp } from '../access/step-up';
+import { securityChangeMail } from '../account/account.mail';
 
 const NAME_MAX_LENGTH = 100;
 /** Longer than any address we store (users.email is 320 characters). */
@@ -197,6 +198,7 @@ export class PasskeyResolver {
           last_used_at: null,
         });
         await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'passkey.registered', targetKind: 'passkey', targetId: id });
+        await ctx.outbox.enqueue(trx, securityChangeMail(principal.email, 'passkey_added'));
       });
     } catch (error) {
       // A credential id registered already (to this operator or another): never two owners.
@@ -270,7 +272,10 @@ export class PasskeyResolver {
     const principal = ctx.principal as OperatorPrincipal;
     const removed = await ctx.db.transaction(async (trx) => {
       const deleted = await trx('passkeys').where({ id, user_id: principal.userId }).delete();
-      if (deleted === 1) await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'passkey.removed', targetKind: 'passkey', targetId: id });
+      if (deleted === 1) {
+        await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'passkey.removed', targetKind: 'passkey', targetId: id });
+        await ctx.outbox.enqueue(trx, securityChangeMail(principal.email, 'passkey_removed'));
+      }
       return deleted;
     });
     if (removed !== 1) throw new DomainError('PASSKEY_NOT_FOUND');
