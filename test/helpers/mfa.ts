@@ -55,6 +55,19 @@ export async function enrolledOperator(t: TestApp, email: string): Promise<Enrol
   return { email, userId: user.id, pair, secret, recoveryCodes };
 }
 
+/**
+ * What a client does before a sensitive operation (docs/security.md): proves the second
+ * factor (a TOTP or recovery code) in the session of `accessToken` with `stepUp`; the aal2
+ * access token of that session. A TOTP code is accepted once per account: move the clock a
+ * step (`nextStep`) before using `totpNow` again.
+ */
+export async function steppedUp(t: TestApp, accessToken: string, code: string): Promise<string> {
+  const res = await graphql(t, STEP_UP, { code }, bearer(accessToken));
+  const token: string | undefined = res.data?.stepUp.accessToken;
+  if (!token || res.data?.stepUp.acr !== 'aal2') throw new Error(`stepUp failed: ${JSON.stringify(res)}`);
+  return token;
+}
+
 /** GraphQL login of an MFA account: the mfaToken its MFA_REQUIRED carries. */
 export async function mfaTokenFor(t: TestApp, email: string, password = PASSWORD): Promise<string> {
   const res = await graphql(t, LOGIN, { email, password });

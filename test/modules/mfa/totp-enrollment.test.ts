@@ -5,7 +5,7 @@ import { startTestApp, type TestApp } from '../../helpers/app';
 import { bearer, graphql, PASSWORD, post, registerOperator, verifiedOperator } from '../../helpers/auth';
 import { activeCustomer, seedShop } from '../../helpers/customers';
 import { engine } from '../../helpers/db';
-import { CONFIRM_TOTP, enrolledOperator, LOGIN, nextStep, START_TOTP, totpNow, wrongCode } from '../../helpers/mfa';
+import { CONFIRM_TOTP, enrolledOperator, LOGIN, nextStep, START_TOTP, steppedUp, totpNow, wrongCode } from '../../helpers/mfa';
 import { asPlatform } from '../../helpers/seed';
 
 const REGENERATE = 'mutation { regenerateRecoveryCodes { codes } }';
@@ -84,9 +84,13 @@ describe(`operator TOTP enrollment (${engine})`, () => {
       expect(stored).not.toContain(sha256Hex(code.replace('-', '')));
     }
 
-    // Once on: no second enrollment, no second confirmation.
-    expect(codeOf(await graphql(t, START_TOTP, {}, bearer(pair.access_token)))).toBe('TOTP_ALREADY_ENABLED');
-    expect(codeOf(await graphql(t, CONFIRM_TOTP, { code: totpNow(t, secret, 1) }, bearer(pair.access_token)))).toBe('TOTP_ALREADY_ENABLED');
+    // Once on: no second enrollment, no second confirmation. The enrolling session proved the
+    // email only (aal1): it steps up first (the next step's code; the confirming one is used).
+    expect(codeOf(await graphql(t, START_TOTP, {}, bearer(pair.access_token)))).toBe('STEP_UP_REQUIRED');
+    nextStep(t);
+    const aal2 = await steppedUp(t, pair.access_token, totpNow(t, secret));
+    expect(codeOf(await graphql(t, START_TOTP, {}, bearer(aal2)))).toBe('TOTP_ALREADY_ENABLED');
+    expect(codeOf(await graphql(t, CONFIRM_TOTP, { code: totpNow(t, secret, 1) }, bearer(aal2)))).toBe('TOTP_ALREADY_ENABLED');
   });
 
   it('starting again before confirming replaces the pending secret', async () => {
@@ -115,7 +119,9 @@ describe(`operator TOTP enrollment (${engine})`, () => {
     expect((await graphql(t, MY_MFA, {}, bearer(pair.access_token))).data?.myMfa).toEqual({ totpEnabled: false, recoveryCodesLeft: 0 });
 
     const op = await enrolledOperator(t, 'regenerate@example.com');
-    const fresh: string[] = (await graphql(t, REGENERATE, {}, bearer(op.pair.access_token))).data?.regenerateRecoveryCodes.codes;
+    expect(codeOf(await graphql(t, REGENERATE, {}, bearer(op.pair.access_token)))).toBe('STEP_UP_REQUIRED');
+    const aal2 = await steppedUp(t, op.pair.access_token, totpNow(t, op.secret));
+    const fresh: string[] = (await graphql(t, REGENERATE, {}, bearer(aal2))).data?.regenerateRecoveryCodes.codes;
     expect(fresh).toHaveLength(10);
     expect(fresh.filter((code) => op.recoveryCodes.includes(code))).toEqual([]);
     expect(await auditActions(op.userId)).toContain('recovery_codes.regenerated');
@@ -127,7 +133,11 @@ describe(`operator TOTP enrollment (${engine})`, () => {
 
   it('disabling needs the password and a code; it removes the secret and the codes, and sign-in is one step again', async () => {
     const op = await enrolledOperator(t, 'disable@example.com');
-    const token = bearer(op.pair.access_token);
+    // The enrolling session (aal1) cannot turn it off, even with both; it steps up first.
+    expect(codeOf(await graphql(t, DISABLE, { password: PASSWORD, code: totpNow(t, op.secret) }, bearer(op.pair.access_token)))).toBe('STEP_UP_REQUIRED');
+    expect(await hasSecondFactor(t.db, op.userId)).toBe(true);
+    const token = bearer(await steppedUp(t, op.pair.access_token, totpNow(t, op.secret)));
+    nextStep(t);
     const wrongPassword = await graphql(t, DISABLE, { password: 'not the password', code: totpNow(t, op.secret) }, token);
     expect(wrongPassword.errors?.[0]).toMatchObject({ message: 'Invalid password', extensions: { code: 'INVALID_CURRENT_PASSWORD' } });
     expect(codeOf(await graphql(t, DISABLE, { password: PASSWORD, code: wrongCode(t, op.secret) }, token))).toBe('INVALID_MFA_CODE');
@@ -142,9 +152,11 @@ describe(`operator TOTP enrollment (${engine})`, () => {
     expect(res.statusCode).toBe(200);
     expect(codeOf(await graphql(t, DISABLE, { password: PASSWORD, code: '123456' }, token))).toBe('TOTP_NOT_ENABLED');
 
-    // A recovery code does too (for a lost phone), and can enrol anew afterwards.
+    // A recovery code does too (for a lost phone: the step-up is another recovery code), and
+    // can enrol anew afterwards (no factor left, so the email session needs no step-up).
     const lost = await enrolledOperator(t, 'lost-phone@example.com');
-    expect((await graphql(t, DISABLE, { password: PASSWORD, code: lost.recoveryCodes[3].toUpperCase() }, bearer(lost.pair.access_token))).data?.disableTotp).toBe(true);
+    const lostToken = await steppedUp(t, lost.pair.access_token, lost.recoveryCodes[0]);
+    expect((await graphql(t, DISABLE, { password: PASSWORD, code: lost.recoveryCodes[3].toUpperCase() }, bearer(lostToken))).data?.disableTotp).toBe(true);
     expect((await graphql(t, START_TOTP, {}, bearer(lost.pair.access_token))).data?.startTotpEnrollment.secret).toEqual(expect.any(String));
   });
 

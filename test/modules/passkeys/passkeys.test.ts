@@ -51,6 +51,17 @@ async function signIn(t: TestApp, authenticator: SoftwareAuthenticator, override
   return graphql(t, FINISH_LOGIN, { response: authenticator.get(await loginOptions(t, email), overrides) });
 }
 
+/**
+ * What a client does before changing the passkeys of an account that has one (step-up, issue
+ * 18 item 4): signs in with a passkey (aal2). The access token of that session.
+ */
+async function passkeySession(t: TestApp, authenticator: SoftwareAuthenticator, overrides = {}, email?: string): Promise<string> {
+  const signedIn = await signIn(t, authenticator, overrides, email);
+  const token: string | undefined = signedIn.data?.finishPasskeyLogin.accessToken;
+  if (!token || decodeJwt(token).acr !== 'aal2') throw new Error(`passkey sign-in failed: ${JSON.stringify(signedIn)}`);
+  return token;
+}
+
 async function userId(t: TestApp, email: string): Promise<string> {
   return (await t.db('users').where({ email_lower: email }).first('id')).id;
 }
@@ -88,12 +99,17 @@ describe(`passkeys (${engine})`, () => {
       const finished = await graphql(t, FINISH_REGISTRATION, { response: laptop.create(options), name: '  Laptop  ' }, bearer(me.access_token));
       expect(finished).toEqual({ data: { finishPasskeyRegistration: true } });
 
+      // A second one: the password-level session of an account with a passkey steps up first,
+      // by signing in with the passkey it has.
+      expect(codeOf(await graphql(t, START_REGISTRATION, {}, bearer(me.access_token)))).toBe('STEP_UP_REQUIRED');
+      const signedInAt = t.clock.now().toISOString();
+      const aal2 = await passkeySession(t, laptop);
       const key = new SoftwareAuthenticator(ADMIN_APP, { countsSignatures: true, transports: ['usb', 'nfc'] });
-      expect((await addPasskey(t, me.access_token, key)).data).toEqual({ finishPasskeyRegistration: true });
+      expect((await addPasskey(t, aal2, key)).data).toEqual({ finishPasskeyRegistration: true });
 
       const listed = await graphql(t, MY_PASSKEYS, {}, bearer(me.access_token));
       expect(listed.data?.myPasskeys).toEqual([
-        { id: expect.any(String), name: 'Laptop', createdAt: '2026-11-21T12:00:00.000Z', lastUsedAt: null, backedUp: true, deviceType: 'multiDevice', transports: ['internal', 'hybrid'] },
+        { id: expect.any(String), name: 'Laptop', createdAt: '2026-11-21T12:00:00.000Z', lastUsedAt: signedInAt, backedUp: true, deviceType: 'multiDevice', transports: ['internal', 'hybrid'] },
         { id: expect.any(String), name: 'Passkey added 2026-11-21', createdAt: '2026-11-21T12:00:00.000Z', lastUsedAt: null, backedUp: false, deviceType: 'singleDevice', transports: ['usb', 'nfc'] },
       ]);
       // The type has no field for the key, the credential id or the counter.
@@ -103,7 +119,7 @@ describe(`passkeys (${engine})`, () => {
       expect(await hasPasskey(t.db, id)).toBe(true);
 
       // The next ceremony asks authenticators that hold one of them not to make another.
-      const again = await registrationOptions(t, me.access_token);
+      const again = await registrationOptions(t, aal2);
       expect(again.excludeCredentials).toEqual([
         { id: laptop.credentials[0].id, type: 'public-key', transports: ['internal', 'hybrid'] },
         { id: key.credentials[0].id, type: 'public-key', transports: ['usb', 'nfc'] },
@@ -137,14 +153,17 @@ describe(`passkeys (${engine})`, () => {
       const response = authenticator.create(mine);
       expect(codeOf(await graphql(t, FINISH_REGISTRATION, { response }, bearer(other.access_token)))).toBe('PASSKEY_INVALID');
       expect((await graphql(t, FINISH_REGISTRATION, { response }, bearer(me.access_token))).data).toEqual({ finishPasskeyRegistration: true });
+      // The account has a passkey now: what follows runs in a session signed in with it (aal2;
+      // the address picks the one registered among the credentials this authenticator made).
+      const aal2 = await passkeySession(t, authenticator, {}, 'reg-refused@example.com');
       // Used once: the same response again is refused.
-      expect(codeOf(await graphql(t, FINISH_REGISTRATION, { response }, bearer(me.access_token)))).toBe('PASSKEY_INVALID');
+      expect(codeOf(await graphql(t, FINISH_REGISTRATION, { response }, bearer(aal2)))).toBe('PASSKEY_INVALID');
       // A sign-in challenge is no registration challenge.
       const login = await loginOptions(t);
-      expect(codeOf(await graphql(t, FINISH_REGISTRATION, { response: authenticator.create(mine, { challenge: login.challenge }) }, bearer(me.access_token)))).toBe('PASSKEY_INVALID');
+      expect(codeOf(await graphql(t, FINISH_REGISTRATION, { response: authenticator.create(mine, { challenge: login.challenge }) }, bearer(aal2)))).toBe('PASSKEY_INVALID');
       // Malformed responses are the same refusal, never a 500.
       for (const junk of [{}, [], 'text', 42, { response: { clientDataJSON: 'not base64 json' } }, { id: 'x', response: { clientDataJSON: Buffer.from(JSON.stringify({ challenge: mine.challenge })).toString('base64url') } }]) {
-        expect(codeOf(await graphql(t, FINISH_REGISTRATION, { response: junk }, bearer(me.access_token)))).toBe('PASSKEY_INVALID');
+        expect(codeOf(await graphql(t, FINISH_REGISTRATION, { response: junk }, bearer(aal2)))).toBe('PASSKEY_INVALID');
       }
       expect(await t.db('passkeys').where({ user_id: await userId(t, 'reg-refused@example.com') }).count({ n: '*' })).toEqual([{ n: engine === 'postgres' ? '1' : 1 }]);
     });
@@ -237,7 +256,7 @@ describe(`passkeys (${engine})`, () => {
       const phone = new SoftwareAuthenticator(SITE);
       const key = new SoftwareAuthenticator(SITE, { transports: ['usb'] });
       await addPasskey(t, me.access_token, phone);
-      await addPasskey(t, me.access_token, key);
+      await addPasskey(t, await passkeySession(t, phone), key);
 
       const options = await loginOptions(t, 'Email-Login@Example.com');
       expect(options.allowCredentials).toEqual([
@@ -280,7 +299,7 @@ describe(`passkeys (${engine})`, () => {
       await addPasskey(t, me.access_token, authenticator);
 
       const stranger = new SoftwareAuthenticator(SITE);
-      stranger.create(await registrationOptions(t, me.access_token)); // made, never registered
+      stranger.create(await registrationOptions(t, await passkeySession(t, authenticator))); // made, never registered
       expect(codeOf(await signIn(t, stranger))).toBe('PASSKEY_INVALID');
 
       const options = await loginOptions(t);
@@ -334,7 +353,7 @@ describe(`passkeys (${engine})`, () => {
       const options = await loginOptions(t);
       t.clock.advance(5 * 60_000);
       expect(codeOf(await graphql(t, FINISH_LOGIN, { response: authenticator.get(options) }))).toBe('PASSKEY_INVALID');
-      const registration = await registrationOptions(t, me.access_token);
+      const registration = await registrationOptions(t, await passkeySession(t, authenticator));
       expect(codeOf(await signIn(t, authenticator, { challenge: registration.challenge }))).toBe('PASSKEY_INVALID');
       // Expired challenges are cleared as new ones are made.
       t.clock.advance(5 * 60_000);
@@ -357,7 +376,8 @@ describe(`passkeys (${engine})`, () => {
         { userId: id, storedCounter: 5, receivedCounter: 0 },
       ]);
       // The genuine authenticator, further on, still signs in; a forged assertion raises no alarm.
-      expect((await signIn(t, authenticator, { counter: 6 })).data?.finishPasskeyLogin).toBeTruthy();
+      const genuine = await signIn(t, authenticator, { counter: 6 });
+      expect(genuine.data?.finishPasskeyLogin).toBeTruthy();
       const forged = authenticator.get(await loginOptions(t), { counter: 2 });
       forged.response.signature = Buffer.from(forged.response.signature, 'base64url').reverse().toString('base64url');
       expect(codeOf(await graphql(t, FINISH_LOGIN, { response: forged }))).toBe('PASSKEY_INVALID');
@@ -365,7 +385,7 @@ describe(`passkeys (${engine})`, () => {
 
       // Authenticators that keep no counter (synced passkeys report 0) sign in again and again.
       const synced = new SoftwareAuthenticator(SITE, { synced: true });
-      await addPasskey(t, me.access_token, synced);
+      await addPasskey(t, genuine.data?.finishPasskeyLogin.accessToken, synced); // the aal2 session just signed in
       for (let i = 0; i < 3; i += 1) expect((await signIn(t, synced)).data?.finishPasskeyLogin).toBeTruthy();
     });
   });
@@ -381,15 +401,18 @@ describe(`passkeys (${engine})`, () => {
       const myId = (await graphql(t, MY_PASSKEYS, {}, bearer(me.access_token))).data?.myPasskeys[0].id;
       const theirId = (await graphql(t, MY_PASSKEYS, {}, bearer(other.access_token))).data?.myPasskeys[0].id;
 
-      const foreign = await graphql(t, REMOVE, { id: theirId }, bearer(me.access_token));
-      const unknown = await graphql(t, REMOVE, { id: '7d3f1a52-5f0e-4c39-9d7e-2f1b1c0a9e11' }, bearer(me.access_token));
+      // The password-level session cannot remove it; one signed in with the passkey can.
+      expect(codeOf(await graphql(t, REMOVE, { id: myId }, bearer(me.access_token)))).toBe('STEP_UP_REQUIRED');
+      const aal2 = await passkeySession(t, mine);
+      const foreign = await graphql(t, REMOVE, { id: theirId }, bearer(aal2));
+      const unknown = await graphql(t, REMOVE, { id: '7d3f1a52-5f0e-4c39-9d7e-2f1b1c0a9e11' }, bearer(aal2));
       expect(foreign.errors?.[0]).toMatchObject({ message: 'Passkey not found', extensions: { code: 'PASSKEY_NOT_FOUND' } });
       expect({ ...unknown.errors?.[0], locations: undefined }).toEqual({ ...foreign.errors?.[0], locations: undefined });
-      expect(codeOf(await graphql(t, REMOVE, { id: 'not-a-uuid' }, bearer(me.access_token)))).toBe('BAD_USER_INPUT');
+      expect(codeOf(await graphql(t, REMOVE, { id: 'not-a-uuid' }, bearer(aal2)))).toBe('BAD_USER_INPUT');
       expect((await graphql(t, MY_PASSKEYS, {}, bearer(other.access_token))).data?.myPasskeys).toHaveLength(1);
 
-      expect(await graphql(t, REMOVE, { id: myId }, bearer(me.access_token))).toEqual({ data: { removePasskey: true } });
-      expect(codeOf(await graphql(t, REMOVE, { id: myId }, bearer(me.access_token)))).toBe('PASSKEY_NOT_FOUND');
+      expect(await graphql(t, REMOVE, { id: myId }, bearer(aal2))).toEqual({ data: { removePasskey: true } });
+      expect(codeOf(await graphql(t, REMOVE, { id: myId }, bearer(aal2)))).toBe('PASSKEY_NOT_FOUND');
       expect((await auditRows(t, 'passkey.removed')).map((row) => row.target_id)).toEqual([myId]);
       expect(await hasPasskey(t.db, await userId(t, 'remove@example.com'))).toBe(false);
       expect(codeOf(await signIn(t, mine))).toBe('PASSKEY_INVALID');
@@ -399,8 +422,9 @@ describe(`passkeys (${engine})`, () => {
     it("go with the account: deleting a user deletes its passkeys and challenges", async () => {
       const me = await verifiedOperator(t, 'deleted@example.com');
       const id = await userId(t, 'deleted@example.com');
-      await addPasskey(t, me.access_token, new SoftwareAuthenticator(SITE));
-      await registrationOptions(t, me.access_token);
+      const authenticator = new SoftwareAuthenticator(SITE);
+      await addPasskey(t, me.access_token, authenticator);
+      await registrationOptions(t, await passkeySession(t, authenticator));
       await t.db('sessions').where({ subject_id: id }).delete();
       await t.db('users').where({ id }).delete();
       expect(await t.db('passkeys').where({ user_id: id })).toEqual([]);
