@@ -6,7 +6,7 @@ import { hasSecondFactor } from '../mfa/second-factor';
 import { hasPasskey } from '../passkeys/passkeys';
 
 /**
- * Step-up (issue 18, item 4; docs/account-security.md). An operator who has a second factor
+ * Step-up (issue 18, item 4; docs/security.md, "Step-up"). An operator who has a second factor
  * (TOTP or a passkey) must have proved it in the session that asks for a sensitive operation:
  * the access token's `acr` is `aal2` (a sign-in with `verifyMfa` or a passkey, or `stepUp` in
  * the session). Otherwise the operation fails with STEP_UP_REQUIRED before it runs (and before
