@@ -38,6 +38,8 @@ export const COSTLY_FIELDS: ReadonlySet<string> = new Set([
   'resendVerification',
   'customerLogin',
   'setCustomerPin',
+  // Ten new codes and a notice mailed through the shared outbox, each time.
+  'regenerateRecoveryCodes',
 ]);
 const isSingleUseField = (name: string) => CREDENTIAL_FIELDS.has(name) || COSTLY_FIELDS.has(name);
 

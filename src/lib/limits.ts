@@ -74,6 +74,13 @@ export const LIMITS = {
     windowSeconds: 3600,
     counts: 'PINs set or removed (each an argon2 hash) per caller: an operator, or an API key',
   },
+  factorChangesPerAccount: {
+    env: 'FACTOR_CHANGES_PER_ACCOUNT',
+    windowEnv: 'FACTOR_CHANGES_PER_ACCOUNT_WINDOW_SECONDS',
+    limit: 20,
+    windowSeconds: 3600,
+    counts: "changes to an operator's second factors (start TOTP enrolment, new recovery codes, turn TOTP off, start a passkey registration, remove a passkey) per account: most mail a notice through the shared outbox, whose queue other people's 10-minute codes wait in",
+  },
   apiKeyRequests: {
     env: 'API_KEY_REQUESTS_PER_MINUTE',
     windowEnv: undefined,

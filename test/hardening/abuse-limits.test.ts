@@ -1,9 +1,10 @@
 import { CREATE_API_KEY } from '../../src/cli/operations';
 import { LIMITS } from '../../src/lib/limits';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { bearer, graphql, PASSWORD, post, registerOperator } from '../helpers/auth';
+import { bearer, graphql, mailCount, PASSWORD, post, registerOperator, verifiedOperator } from '../helpers/auth';
 import { seedShop } from '../helpers/customers';
 import { engine } from '../helpers/db';
+import { enrolledOperator, steppedUp, totpNow } from '../helpers/mfa';
 import { asPlatform } from '../helpers/seed';
 
 /**
@@ -110,6 +111,58 @@ describe(`abuse limits at the default configuration (${engine})`, () => {
     for (let i = 0; i <= LIMITS.registrationsPerIp.limit; i += 1) statuses.push((await post(t, '/auth/register', { email: `r${i}@example.com`, password: PASSWORD })).statusCode);
     expect(statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
     expect(statuses[statuses.length - 1]).toBe(429);
+  });
+
+  /**
+   * Security review of issue 18: every factor change but starting one mails a notice through
+   * the outbox all accounts share (first in, first out), so without a bound one account could
+   * queue enough to make other people's 10-minute codes expire waiting.
+   */
+  it('factor changes are limited per account: of 30 parallel new recovery codes the budget passes, and it is shared by every factor change', async () => {
+    const budget = LIMITS.factorChangesPerAccount.limit;
+    const op = await enrolledOperator(t, 'factors@example.com');
+    const aal2 = await steppedUp(t, op.pair.access_token, totpNow(t, op.secret));
+    const before = await mailCount(t, op.email);
+    const regenerate = () => graphql(t, 'mutation { regenerateRecoveryCodes { codes } }', {}, bearer(aal2));
+    const results = await Promise.all(Array.from({ length: 30 }, regenerate));
+    // Enrolling took one change of the budget (startTotpEnrollment).
+    expect(results.filter((r) => r.data?.regenerateRecoveryCodes.codes.length === 10)).toHaveLength(budget - 1);
+    expect(results.filter((r) => r.errors?.[0].extensions.code === 'RATE_LIMITED')).toHaveLength(30 - (budget - 1));
+    expect(results.find((r) => r.errors)?.errors?.[0].extensions.retryAfter).toBeGreaterThan(0);
+    expect(await mailCount(t, op.email)).toBe(before + budget - 1);
+    // One budget for every factor change of the account.
+    for (const query of ['mutation { startPasskeyRegistration }', 'mutation { removePasskey(id: "00000000-0000-4000-8000-000000000000") }']) {
+      expect((await graphql(t, query, {}, bearer(aal2))).errors?.[0].extensions.code).toBe('RATE_LIMITED');
+    }
+    const off = await graphql(t, 'mutation($p: String!, $c: String!) { disableTotp(password: $p, code: $c) }', { p: PASSWORD, c: '000000' }, bearer(aal2));
+    expect(off.errors?.[0].extensions.code).toBe('RATE_LIMITED');
+    // Another account has its own.
+    const other = await verifiedOperator(t, 'bystander@example.com');
+    expect((await graphql(t, 'mutation { startTotpEnrollment { secret } }', {}, bearer(other.access_token))).data?.startTotpEnrollment.secret).toMatch(/^[A-Z2-7]+$/);
+    t.clock.advance(LIMITS.factorChangesPerAccount.windowSeconds * 1000);
+    // The codes were replaced meanwhile: the authenticator signs in (aal2).
+    const later: string = (await post(t, '/auth/login', { email: op.email, password: PASSWORD, otp: totpNow(t, op.secret) })).json().access_token;
+    expect((await graphql(t, 'mutation { regenerateRecoveryCodes { codes } }', {}, bearer(later))).data?.regenerateRecoveryCodes.codes).toHaveLength(10);
+  });
+
+  it('aliases count one by one against the factor-change budget; new recovery codes are one per document', async () => {
+    const budget = LIMITS.factorChangesPerAccount.limit;
+    const pair = await verifiedOperator(t, 'aliased@example.com');
+    const starts = (n: number) => `mutation { ${Array.from({ length: n }, (_, i) => `s${i}: startPasskeyRegistration`).join(' ')} }`;
+    const first = await graphql(t, starts(budget - 5), {}, bearer(pair.access_token));
+    expect(first.errors).toBeUndefined();
+    // Mutation fields run one after the other: five more pass, the sixth is refused (and the
+    // rest, behind its error, do not run).
+    const second = await graphql(t, starts(10), {}, bearer(pair.access_token));
+    expect(second.errors?.map((e) => [e.path, e.extensions.code])).toEqual([[['s5'], 'RATE_LIMITED']]);
+    expect((await graphql(t, 'mutation { startPasskeyRegistration }', {}, bearer(pair.access_token))).errors?.[0].extensions.code).toBe('RATE_LIMITED');
+    // Every start replaced the one before: one pending registration, whatever the number of starts.
+    const userId = (await t.db('users').where({ email_lower: 'aliased@example.com' }).first('id')).id;
+    expect(Number((await t.db('webauthn_challenges').where({ user_id: userId }).count({ n: '*' }))[0].n)).toBe(1);
+
+    const regenerate = await t.app.inject({ method: 'POST', url: '/graphql', payload: { query: 'mutation { a: regenerateRecoveryCodes { codes } b: regenerateRecoveryCodes { codes } }' }, headers: bearer(pair.access_token) });
+    expect(regenerate.statusCode).toBe(400);
+    expect(regenerate.json().errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
   it('an API key has its own budget: 1,200 calls pass, a small budget answers 429, and its IP is never locked out', async () => {

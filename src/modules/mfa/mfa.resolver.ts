@@ -15,6 +15,7 @@ import { checkSecondFactor, hasSecondFactor, openTotpSecret, replaceRecoveryCode
 import { answerChallenge, MFA_TOKEN_MAX_ATTEMPTS, MFA_TOKEN_TTL_MS } from './sign-in';
 import { RequiresStepUp } from '../access/step-up';
 import { securityChangeMail } from '../account/account.mail';
+import { takeFactorChange } from '../account/factor-changes';
 
 const iso = (date: Date) => date.toISOString();
 const operator = (ctx: GqlContext) => ctx.principal as OperatorPrincipal;
@@ -43,6 +44,7 @@ export class MfaResolver {
   @RequiresStepUp()
   async startTotpEnrollment(@Ctx() ctx: GqlContext): Promise<TotpEnrollment> {
     const { userId, email } = operator(ctx);
+    await takeFactorChange(ctx, userId);
     const mfaKey = ctx.config.auth.mfaKey;
     const current = await ctx.db('operator_totp').where({ user_id: userId }).first('enabled_at');
     if (current?.enabled_at) throw new DomainError('TOTP_ALREADY_ENABLED');
@@ -101,6 +103,7 @@ export class MfaResolver {
   @RequiresStepUp()
   async regenerateRecoveryCodes(@Ctx() ctx: GqlContext): Promise<RecoveryCodes> {
     const { userId, email } = operator(ctx);
+    await takeFactorChange(ctx, userId);
     const codes = await ctx.db.transaction(async (trx) => {
       // Locks the factor's row on PostgreSQL (SQLite runs one transaction at a time), so a
       // concurrent disableTotp cannot leave codes behind.
@@ -120,6 +123,7 @@ export class MfaResolver {
   @RequiresStepUp()
   async disableTotp(@Arg('password') password: string, @Arg('code') code: string, @Ctx() ctx: GqlContext): Promise<boolean> {
     const { userId } = operator(ctx);
+    await takeFactorChange(ctx, userId);
     if (!(await hasSecondFactor(ctx.db, userId))) throw new DomainError('TOTP_NOT_ENABLED');
     const user = await ctx.db('users').where({ id: userId }).first('id', 'email', 'password_hash');
     if (!user || !(await checkAccountPassword(ctx, user.email, user.password_hash, password))) throw new DomainError('INVALID_CURRENT_PASSWORD');

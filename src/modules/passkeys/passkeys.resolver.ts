@@ -28,6 +28,7 @@ import { Passkey } from './passkeys.types';
 import { CHALLENGE_TTL_MS, RP_NAME, challengeOf, consumeChallenge, isRecord, knownTransports, storeChallenge, userHandle, userHandleText } from './webauthn';
 import { RequiresStepUp } from '../access/step-up';
 import { securityChangeMail } from '../account/account.mail';
+import { takeFactorChange } from '../account/factor-changes';
 
 const NAME_MAX_LENGTH = 100;
 /** Longer than any address we store (users.email is 320 characters). */
@@ -129,6 +130,7 @@ export class PasskeyResolver {
   @RequiresStepUp()
   async startPasskeyRegistration(@Ctx() ctx: GqlContext): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const principal = ctx.principal as OperatorPrincipal;
+    await takeFactorChange(ctx, principal.userId);
     const existing: Array<Pick<PasskeyRow, 'credential_id' | 'transports'>> = await ctx.db('passkeys').where({ user_id: principal.userId }).select('credential_id', 'transports');
     const options = await generateRegistrationOptions({
       rpName: RP_NAME,
@@ -270,6 +272,7 @@ export class PasskeyResolver {
   @RequiresStepUp()
   async removePasskey(@Arg('id', () => ID) id: string, @Ctx() ctx: GqlContext): Promise<boolean> {
     const principal = ctx.principal as OperatorPrincipal;
+    await takeFactorChange(ctx, principal.userId);
     const removed = await ctx.db.transaction(async (trx) => {
       const deleted = await trx('passkeys').where({ id, user_id: principal.userId }).delete();
       if (deleted === 1) {

@@ -1,5 +1,5 @@
 import type { AuthenticatorTransportFuture } from '@simplewebauthn/server';
-import type { Db } from '../../db/knex';
+import { isPostgres, type Db } from '../../db/knex';
 import { newId } from '../../lib/ids';
 
 /** The relying party's name, as authenticators show it next to a passkey. */
@@ -55,16 +55,32 @@ export function challengeOf(response: unknown): string | undefined {
  * Keeps a ceremony's challenge for `CHALLENGE_TTL_MS`, bound to its purpose (and, for a
  * registration, to the operator). Expired challenges are cleared on the way, so the table
  * holds at most a few minutes of ceremonies.
+ *
+ * A registration replaces the operator's pending one: each operator has at most one
+ * registration challenge, so repeated starts (limited per account, but each a row) cannot
+ * pile rows up. Two starts at once are serialised on the operator's row (PostgreSQL locks it;
+ * SQLite runs one transaction at a time), so the later one always sees the earlier one's row
+ * and removes it. The earlier options stop working: a ceremony left open in another tab fails
+ * with PASSKEY_INVALID, and starting again there is the way on.
  */
 export async function storeChallenge(db: Db, challenge: string, purpose: CeremonyPurpose, userId: string | null, now: Date): Promise<void> {
   await db('webauthn_challenges').where('expires_at', '<=', now.toISOString()).delete();
-  await db('webauthn_challenges').insert({
+  const row = {
     id: newId(),
     challenge,
     purpose,
     user_id: userId,
     created_at: now.toISOString(),
     expires_at: new Date(now.getTime() + CHALLENGE_TTL_MS).toISOString(),
+  };
+  if (userId === null) {
+    await db('webauthn_challenges').insert(row);
+    return;
+  }
+  await db.transaction(async (trx) => {
+    if (isPostgres(db)) await trx('users').where({ id: userId }).forUpdate().first('id');
+    await trx('webauthn_challenges').where({ purpose, user_id: userId }).delete();
+    await trx('webauthn_challenges').insert(row);
   });
 }
 

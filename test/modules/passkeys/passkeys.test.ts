@@ -189,6 +189,30 @@ describe(`passkeys (${engine})`, () => {
       expect((await graphql(t, MY_PASSKEYS, {}, bearer(me.access_token))).data?.myPasskeys).toHaveLength(1);
     });
 
+    it('starting again replaces the pending registration: one challenge per operator, parallel starts too', async () => {
+      const me = await verifiedOperator(t, 'reg-again@example.com');
+      const id = await userId(t, 'reg-again@example.com');
+      const pending = async () => t.db('webauthn_challenges').where({ user_id: id }).pluck('challenge');
+      const authenticator = new SoftwareAuthenticator(SITE);
+      const earlier = await registrationOptions(t, me.access_token);
+      const later = await registrationOptions(t, me.access_token);
+      expect(await pending()).toEqual([later.challenge]);
+      expect(codeOf(await graphql(t, FINISH_REGISTRATION, { response: authenticator.create(earlier) }, bearer(me.access_token)))).toBe('PASSKEY_INVALID');
+
+      const parallel = await Promise.all(Array.from({ length: 8 }, () => graphql(t, START_REGISTRATION, {}, bearer(me.access_token))));
+      const challenges = parallel.map((r) => r.data?.startPasskeyRegistration.challenge as string);
+      expect(new Set(challenges).size).toBe(8);
+      const [kept] = await pending();
+      expect(await pending()).toEqual([kept]);
+      expect(challenges).toContain(kept);
+      // Only the options whose challenge was kept finish; another operator's pending one is untouched.
+      const other = await verifiedOperator(t, 'reg-bystander@example.com');
+      const theirs = await registrationOptions(t, other.access_token);
+      const options = parallel[challenges.indexOf(kept)].data?.startPasskeyRegistration;
+      expect((await graphql(t, FINISH_REGISTRATION, { response: authenticator.create(options) }, bearer(me.access_token))).data).toEqual({ finishPasskeyRegistration: true });
+      expect((await graphql(t, FINISH_REGISTRATION, { response: new SoftwareAuthenticator(SITE).create(theirs) }, bearer(other.access_token))).data).toEqual({ finishPasskeyRegistration: true });
+    });
+
     it("a credential registered already (someone else's) cannot be registered again", async () => {
       const victim = await verifiedOperator(t, 'victim@example.com');
       const attacker = await verifiedOperator(t, 'attacker@example.com');
