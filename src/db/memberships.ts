@@ -45,16 +45,30 @@ export async function lockTenant(trx: Knex.Transaction, tenantId: string): Promi
 }
 
 /**
- * The tenants where the user is the only owner, decided with each tenant they own locked
- * (`lockTenant`, in id order so that two such transactions cannot deadlock): two owners of one
- * tenant deleting their accounts at once cannot both see the other one stay.
+ * Every membership of a user, decided under locks (their account is being deleted): no
+ * membership of theirs can be added, or change role, until the transaction ends. On PostgreSQL
+ * the user's row is locked first (`FOR UPDATE`): adding a membership checks its foreign key
+ * with a key-share lock on that row, so a promotion that would add them to another tenant
+ * waits, and then fails on the deleted row. Then every tenant they belong to, whatever the
+ * role, is locked (`lockTenant`, in id order so that two such transactions cannot deadlock),
+ * which is what every membership change of a tenant takes first; the memberships are read
+ * again under those locks. An admin being promoted to owner while their account is deleted
+ * is decided one after the other: reading only the tenants owned before locking (as this did
+ * once) let a concurrent promotion, then the other owner stepping down, leave a tenant with
+ * no owner. (SQLite has one writer, and the gateway one connection to it: its transactions are
+ * serial.)
  */
-export async function tenantsOwnedOnlyBy(trx: Knex.Transaction, userId: string): Promise<string[]> {
-  const owned = (await tenantsWhereRole(trx, userId, ['owner'])).sort();
+export async function lockMembershipsOf(trx: Knex.Transaction, userId: string): Promise<Array<{ tenant_id: string; role: string }>> {
+  if (isPostgres(trx as unknown as Knex)) await trx('users').where({ id: userId }).forUpdate().first('id');
+  for (const { tenant_id: tenantId } of await membershipsOfUser(trx, userId)) await lockTenant(trx, tenantId);
+  return membershipsOfUser(trx, userId);
+}
+
+/** Of these memberships (decided under `lockMembershipsOf`), the tenants where the user is the only owner. */
+export async function tenantsOwnedOnlyBy(trx: Knex.Transaction, userId: string, memberships: ReadonlyArray<{ tenant_id: string; role: string }>): Promise<string[]> {
   const alone: string[] = [];
-  for (const tenantId of owned) {
-    await lockTenant(trx, tenantId);
-    if (!(await someoneElseHolds(trx, tenantId, 'owner', userId))) alone.push(tenantId);
+  for (const { tenant_id: tenantId, role } of memberships) {
+    if (role === 'owner' && !(await someoneElseHolds(trx, tenantId, 'owner', userId))) alone.push(tenantId);
   }
   return alone;
 }

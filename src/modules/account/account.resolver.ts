@@ -3,7 +3,7 @@ import { Args, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { Role, type OperatorPrincipal } from '../../graphql/auth-checker';
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { isUniqueViolation } from '../../db/errors';
-import { deleteMemberships, membershipsOfUser, tenantsOwnedOnlyBy } from '../../db/memberships';
+import { deleteMemberships, lockMembershipsOf, tenantsOwnedOnlyBy } from '../../db/memberships';
 import { recordAudit } from '../../lib/audit';
 import { inWords } from '../../lib/durations';
 import { emailKey } from '../../lib/email-key';
@@ -16,6 +16,7 @@ import { checkOneTimeSecret, checkOwnPassword } from '../auth/credential-checks'
 import { deletePinsOf } from '../pins/pin.model';
 import { ChangeEmailArgs, ChangePasswordArgs, ConfirmEmailChangeArgs, DeleteAccountArgs } from './account.inputs';
 import { emailChangeCodeMail, emailChangedMail, passwordChangedMail } from './account.mail';
+import { erasePersonalData } from './erasure';
 import { RequiresStepUp } from '../access/step-up';
 
 const iso = (date: Date) => date.toISOString();
@@ -157,9 +158,15 @@ export class AccountResolver {
    * PINs, codes, and the user row, whose foreign keys (ON DELETE CASCADE, enforced on both
    * engines: SQLite runs with `foreign_keys = ON`, src/db/knex.ts) take every table that
    * references `users(id)`: reset links, a pending address change, and the second factors
-   * and passkeys. What is the tenants' stays: API keys the person created (their `created_by`
-   * keeps the id, as the audit log does). The audit log keeps its rows, which name the account
-   * by id only; `account.deleted` is recorded without details.
+   * and passkeys. Their address leaves the shared tables too (the mail outbox and queued mail
+   * requests; failed sign-ins keyed by its digest: `erasePersonalData`). What is the tenants'
+   * stays: API keys the person created (their `created_by` keeps the id, as the audit log
+   * does). The audit log keeps its rows, which name the account by id only, without the IP
+   * addresses that were the person's; `account.deleted` is recorded without details.
+   *
+   * Whether a tenant would lose its last owner is decided with every tenant of the account
+   * locked, whatever the role (`lockMembershipsOf`): a promotion racing the deletion is
+   * decided before or after it, never in between.
    */
   @Authorized(Role.Operator)
   @Mutation(() => Boolean, {
@@ -170,17 +177,23 @@ export class AccountResolver {
     const user = await checkOwnPassword(ctx, password);
     const request = requestContext(ctx);
     await ctx.db.transaction(async (trx) => {
-      if ((await tenantsOwnedOnlyBy(trx, user.id)).length > 0) throw new DomainError('LAST_OWNER');
+      const memberships = await lockMembershipsOf(trx, user.id);
+      // Read under the lock: the address may have changed since the password was checked,
+      // and a deletion running at the same time has taken the account already.
+      const current = await User.query(trx).findById(user.id);
+      if (!current) throw new DomainError('INVALID_TOKEN');
+      if ((await tenantsOwnedOnlyBy(trx, user.id, memberships)).length > 0) throw new DomainError('LAST_OWNER');
       // Each tenant's log shows the member leaving, as a removal would.
-      for (const membership of await membershipsOfUser(trx, user.id)) {
+      for (const membership of memberships) {
         await recordAudit(request, trx, { tenantId: membership.tenant_id, action: 'member.removed', targetKind: 'user', targetId: user.id, details: { oldRole: membership.role, newRole: null } });
       }
       await deleteMemberships(trx, user.id);
+      await recordAudit(request, trx, { tenantId: null, action: 'account.deleted', targetKind: 'user', targetId: user.id });
+      await erasePersonalData(trx, { id: user.id, email: current.email });
       // Sessions, PINs and codes name their subject by kind and id (no foreign key): removed by hand.
       await ctx.sessions.deleteAll(trx, 'user', user.id);
       await deletePinsOf(trx, 'user', user.id);
       await ctx.codes.deleteFor(trx, verifySubject(user.id));
-      await recordAudit(request, trx, { tenantId: null, action: 'account.deleted', targetKind: 'user', targetId: user.id });
       await User.query(trx).deleteById(user.id);
     });
     return true;
