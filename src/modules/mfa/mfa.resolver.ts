@@ -150,9 +150,12 @@ export class MfaResolver {
     const principal = operator(ctx);
     if (!(await hasSecondFactor(ctx.db, principal.userId))) throw new DomainError('TOTP_NOT_ENABLED');
     await checkSecondFactor(ctx, { id: principal.userId, email: principal.email }, code, 'step_up');
-    const assurance = adding(principal.assurance, 'otp');
-    // The session may have ended since the token was checked (a logout elsewhere).
-    if (!(await ctx.sessions.raiseAssurance(principal.sessionId, assurance))) throw new DomainError('INVALID_TOKEN');
+    // Built on what the session stored, not on the token's claims (a token may predate a
+    // step-up in another tab, or the claims themselves). The session may have ended since the
+    // token was checked (a logout elsewhere): then there is nothing to raise.
+    const stored = await ctx.sessions.assuranceOf(principal.sessionId);
+    const assurance = stored && (await ctx.sessions.raiseAssurance(principal.sessionId, adding(stored, 'otp')));
+    if (!assurance) throw new DomainError('INVALID_TOKEN');
     return {
       accessToken: signAccessToken(ctx, { id: principal.userId, email_verified: principal.emailVerified }, principal.sessionId, assurance),
       expiresIn: OPERATOR_ACCESS_TTL_SECONDS,
