@@ -44,6 +44,7 @@ describe(`step-up on sensitive operations (${engine})`, () => {
     ['changePassword', 'mutation { changePassword(currentPassword: "not the password", newPassword: "another good passphrase") }', () => ({})],
     ['createAdmin', 'mutation { createAdmin(input: { email: "second-admin@example.com", password: "another good passphrase" }) { id } }', () => ({})],
     ['promoteAdmin', 'mutation { promoteAdmin(input: { email: "helper@example.com" }) { id } }', () => ({})],
+    ['resetOperatorFactors', 'mutation { resetOperatorFactors(input: { email: "nobody@example.com" }) }', () => ({})],
   ];
 
   beforeAll(async () => {
