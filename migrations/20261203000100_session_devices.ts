@@ -4,8 +4,9 @@ import type { Knex } from 'knex';
  * Sessions per device (issue 18): where a session was started (user agent and client IP, as
  * the request that signed in sent them), when it was last used (written at most once a minute),
  * and how its person proved who they are: `amr` (the methods, space-separated, RFC 8176 names
- * plus `webauthn`) and `acr` (`aal1` or `aal2`). Refreshing a session carries its assurance into
- * every new access token; a step-up raises it.
+ * plus `webauthn`) and `acr` (`aal1` or `aal2`), and when they last did (`authenticated_at`: the
+ * sign-in, or the latest step-up; access tokens carry it as OIDC's `auth_time`). Refreshing a
+ * session carries its assurance into every new access token; a step-up raises it.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('sessions', (t) => {
@@ -14,6 +15,7 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('last_used_at', { useTz: true }).nullable();
     t.string('amr', 64).notNullable().defaultTo('pwd');
     t.string('acr', 8).notNullable().defaultTo('aal1');
+    t.timestamp('authenticated_at', { useTz: true }).nullable();
   });
 }
 
@@ -24,5 +26,6 @@ export async function down(knex: Knex): Promise<void> {
     t.dropColumn('last_used_at');
     t.dropColumn('amr');
     t.dropColumn('acr');
+    t.dropColumn('authenticated_at');
   });
 }

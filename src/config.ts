@@ -72,6 +72,11 @@ export interface AuthConfig {
   mfaKey: Buffer;
   /** The issuer name authenticator apps show next to the account (TOTP_ISSUER). */
   totpIssuer: string;
+  /**
+   * How long a proof of the second factor lets a session do sensitive operations
+   * (STEP_UP_MAX_AGE_MINUTES; NIST SP 800-63B asks AAL2 to reauthenticate every 12 hours).
+   */
+  stepUpMaxAgeSeconds: number;
   argon2: Argon2Settings;
 }
 
@@ -371,6 +376,7 @@ function readAuth(reader: EnvReader, appEnv: AppEnv, publicUrl: string): AuthCon
     codeKey: createHash('sha256').update(`hydracore one-time codes\0${codeSecret}`).digest(),
     mfaKey: readMfaKey(reader, appEnv),
     totpIssuer: reader.string('TOTP_ISSUER', 'HydraCore'),
+    stepUpMaxAgeSeconds: reader.int('STEP_UP_MAX_AGE_MINUTES', 720, 1, 43_200) * 60,
     argon2: {
       memoryKib: reader.int('ARGON2_MEMORY_KIB', 19_456, 8, 4_194_304),
       timeCost: reader.int('ARGON2_TIME_COST', 2, 1, 100),

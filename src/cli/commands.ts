@@ -123,6 +123,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: 'operator reset-factors',
+    section: 'Platform administrators',
+    summary: "remove an operator's second factors (TOTP, recovery codes, passkeys) and end their sessions",
+    options: [email('the operator who lost their factors (make sure out of band that it is them)')],
+    examples: ['hydracore operator reset-factors --email ada@example.com'],
+    async run({ run, options }) {
+      await field<boolean>(run, op.RESET_OPERATOR_FACTORS, 'resetOperatorFactors', { input: { email: options.email } });
+      return { data: { email: options.email, reset: true }, text: `${options.email}: second factors removed and every session ended. They sign in with their password and enroll again.` };
+    },
+  },
+  {
     name: 'admin list',
     section: 'Platform administrators',
     summary: 'list the platform administrators',

@@ -32,6 +32,11 @@ export const CREATE_ADMIN = /* GraphQL */ `
     createAdmin(input: $input) { id email emailVerified isAdmin createdAt }
   }`;
 
+export const RESET_OPERATOR_FACTORS = /* GraphQL */ `
+  mutation ResetOperatorFactors($input: EmailInput!) {
+    resetOperatorFactors(input: $input)
+  }`;
+
 export const PROMOTE_ADMIN = /* GraphQL */ `
   mutation PromoteAdmin($input: EmailInput!) {
     promoteAdmin(input: $input) { id email emailVerified isAdmin createdAt }

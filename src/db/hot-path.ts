@@ -58,9 +58,11 @@ export interface RefreshTokenRow {
   subject_id: string;
   /** The session's revocation. */
   revoked_at: string | Date | null;
-  /** The session's assurance (src/lib/assurance.ts). */
+  /** The session's assurance (src/lib/assurance.ts) and when it was proved. */
   amr: string;
   acr: string;
+  authenticated_at: string | Date | null;
+  session_created_at: string | Date;
 }
 export interface MembershipRow {
   id: string;
@@ -80,7 +82,7 @@ const STATEMENTS = {
   instancePolicy: `select i.id, i.tenant_id, i.customer_id, p.pin_applies_to, p.pin_required_skills, p.pin_session_ttl_minutes
     from instances i left join pin_policies p on p.instance_id = i.id
     where i.id = $1`,
-  refreshToken: `select t.id, t.session_id, t.parent_id, t.expires_at, t.rotated_at, t.child_sealed, s.subject_kind, s.subject_id, s.revoked_at, s.amr, s.acr
+  refreshToken: `select t.id, t.session_id, t.parent_id, t.expires_at, t.rotated_at, t.child_sealed, s.subject_kind, s.subject_id, s.revoked_at, s.amr, s.acr, s.authenticated_at, s.created_at as session_created_at
     from refresh_tokens t join sessions s on s.id = t.session_id
     where t.token_hash = $1`,
   userVerified: `select id, email_verified from users where id = $1`,

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { HotPath, RefreshTokenRow } from './hot-path';
 import type { Clock } from '../lib/clock';
-import { readAssurance, storedAssurance, type Assurance } from '../lib/assurance';
+import { authTimeOf, readAssurance, storedAssurance, type Assurance, type ProvedAssurance } from '../lib/assurance';
 import { newId } from '../lib/ids';
 import { openWith, randomToken, sealWith, sha256Hex } from '../lib/secrets';
 
@@ -16,8 +16,8 @@ export interface IssuedRefresh {
   sessionId: string;
   subjectId: string;
   refreshToken: string;
-  /** How the session's person proved who they are: every access token of the session carries it. */
-  assurance: Assurance;
+  /** How and when the session's person proved who they are: every access token of the session carries it. */
+  assurance: ProvedAssurance;
   /** An operator's verification, when the rotation read it on the way (PostgreSQL's one statement). */
   emailVerified?: boolean;
 }
@@ -52,6 +52,16 @@ export interface LiveSession {
 const USER_AGENT_MAX = 512;
 
 const iso = (date: Date) => date.toISOString();
+
+/** A session's assurance columns, as the rotation and the step-up read them. */
+interface SessionAssuranceRow {
+  amr: string;
+  acr: string;
+  authenticated_at: string | Date | null;
+  session_created_at: string | Date;
+}
+
+const provedAssurance = (row: SessionAssuranceRow): ProvedAssurance => ({ ...readAssurance(row.amr, row.acr), authTime: authTimeOf(row.authenticated_at, row.session_created_at) });
 
 type SqliteConnection = Database.Database;
 type Child = { id: string; hash: string; created: string; expires: string; sealed: string };
@@ -103,10 +113,11 @@ export class SessionStore {
       user_agent: origin.userAgent === undefined || origin.userAgent === '' ? null : origin.userAgent.slice(0, USER_AGENT_MAX),
       ip: origin.ip ?? null,
       ...storedAssurance(origin.assurance),
+      authenticated_at: iso(now),
     });
     const refreshToken = await this.issueToken(trx, sessionId, null, ttlSeconds);
     this.hot.lastUse.known('sessions', sessionId, now);
-    return { sessionId, subjectId, refreshToken, assurance: origin.assurance };
+    return { sessionId, subjectId, refreshToken, assurance: { ...origin.assurance, authTime: authTimeOf(now, null) } };
   }
 
   /** Rotates a refresh token (see `rotateToken`); a refresh is a use of its session. */
@@ -129,7 +140,7 @@ export class SessionStore {
     if (row.rotated_at === null) {
       // The current token: rotate it. The conditional update makes exactly one request win.
       const refreshToken = await this.rotateCurrent(presented, row, now, ttlSeconds);
-      if (refreshToken !== undefined) return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken, assurance: readAssurance(row.amr, row.acr) } };
+      if (refreshToken !== undefined) return { ok: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken, assurance: provedAssurance(row) } };
       return this.rotateToken(presented, kind, ttlSeconds); // lost the race: now it is a rotated token
     }
 
@@ -137,7 +148,7 @@ export class SessionStore {
       // Only tokens rotated before child sealing existed lack a child: they refresh nothing.
       const child = row.child_sealed === null ? undefined : openWith(presented, CHILD_SEAL, row.child_sealed);
       if (child === undefined) return { ok: false, reason: 'unknown' };
-      return { ok: true, grace: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: child, assurance: readAssurance(row.amr, row.acr) } };
+      return { ok: true, grace: true, issued: { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: child, assurance: provedAssurance(row) } };
     }
     await this.revokeSession(row.session_id, 'reuse');
     return { ok: false, reason: 'reused', sessionId: row.session_id };
@@ -156,27 +167,27 @@ export class SessionStore {
     const created = iso(now);
     const result = await this.db.raw(
       `with current_token as (
-         select t.id, t.session_id, s.subject_id, s.amr, s.acr
+         select t.id, t.session_id, s.subject_id, s.amr, s.acr, s.authenticated_at, s.created_at as session_created_at
          from refresh_tokens t join sessions s on s.id = t.session_id
          where t.token_hash = ? and t.rotated_at is null and t.expires_at > ? and s.revoked_at is null and s.subject_kind = ?
        ), rotated as (
          update refresh_tokens set rotated_at = ?, child_sealed = ?
          from current_token
          where refresh_tokens.id = current_token.id and refresh_tokens.rotated_at is null
-         returning refresh_tokens.id, refresh_tokens.session_id, current_token.subject_id, current_token.amr, current_token.acr
+         returning refresh_tokens.id, refresh_tokens.session_id, current_token.subject_id, current_token.amr, current_token.acr, current_token.authenticated_at, current_token.session_created_at
        ), child as (
          insert into refresh_tokens (id, session_id, parent_id, token_hash, created_at, expires_at)
          select ?, session_id, id, ?, ?, ? from rotated
          returning session_id
        )
-       select child.session_id, rotated.subject_id, rotated.amr, rotated.acr, u.email_verified
+       select child.session_id, rotated.subject_id, rotated.amr, rotated.acr, rotated.authenticated_at, rotated.session_created_at, u.email_verified
        from child join rotated on rotated.session_id = child.session_id
        left join users u on ? = 'user' and u.id = rotated.subject_id`,
       [sha256Hex(presented), created, kind, created, sealWith(presented, CHILD_SEAL, token), newId(), sha256Hex(token), created, iso(new Date(now.getTime() + ttlSeconds * 1000)), kind],
     );
-    const row = (result as { rows: Array<{ session_id: string; subject_id: string; amr: string; acr: string; email_verified: boolean | null }> }).rows[0];
+    const row = (result as { rows: Array<SessionAssuranceRow & { session_id: string; subject_id: string; email_verified: boolean | null }> }).rows[0];
     if (!row) return undefined;
-    const issued: IssuedRefresh = { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: token, assurance: readAssurance(row.amr, row.acr) };
+    const issued: IssuedRefresh = { sessionId: row.session_id, subjectId: row.subject_id, refreshToken: token, assurance: provedAssurance(row) };
     if (row.email_verified !== null) issued.emailVerified = row.email_verified;
     return issued;
   }
@@ -283,10 +294,26 @@ export class SessionStore {
     return (q) => q.select(this.db.raw('1')).from('refresh_tokens').whereRaw('refresh_tokens.session_id = sessions.id').whereNull('rotated_at').where('expires_at', '>', iso(now));
   }
 
-  /** A step-up: the live session now carries this assurance, and every refresh of it does too. */
-  async raiseAssurance(sessionId: string, assurance: Assurance): Promise<boolean> {
-    const changed = await this.db('sessions').where({ id: sessionId }).whereNull('revoked_at').update(storedAssurance(assurance));
-    return changed === 1;
+  /** The live session's assurance as stored (a step-up builds on it, not on an older token's claims). */
+  async assuranceOf(sessionId: string): Promise<ProvedAssurance | undefined> {
+    const row: SessionAssuranceRow | undefined = await this.db('sessions')
+      .where({ id: sessionId })
+      .whereNull('revoked_at')
+      .first('amr', 'acr', 'authenticated_at', 'created_at as session_created_at');
+    return row && provedAssurance(row);
+  }
+
+  /**
+   * A step-up: the live session now carries this assurance, proved now, and every refresh of it
+   * does too. Answers the assurance with its new `authTime`, or undefined if the session ended.
+   */
+  async raiseAssurance(sessionId: string, assurance: Assurance): Promise<ProvedAssurance | undefined> {
+    const now = this.clock.now();
+    const changed = await this.db('sessions')
+      .where({ id: sessionId })
+      .whereNull('revoked_at')
+      .update({ ...storedAssurance(assurance), authenticated_at: iso(now) });
+    return changed === 1 ? { ...assurance, authTime: authTimeOf(now, null) } : undefined;
   }
 
   /** Revokes every live session of the subject, except `keep` (the caller's own) when given. */

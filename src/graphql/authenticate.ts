@@ -1,4 +1,4 @@
-import { readAssurance } from '../lib/assurance';
+import { readAssurance, type ProvedAssurance } from '../lib/assurance';
 import { COOKIE_NAMES } from '../lib/cookies';
 import { DomainError } from '../lib/errors';
 import { JwtError, type JwtClaims } from '../lib/jwt';
@@ -115,6 +115,12 @@ const KIND_NEEDED_INSTEAD = new Map<string | undefined, 'OPERATOR_TOKEN_REQUIRED
   [ACCESS_TOKEN_TYPE, 'CUSTOMER_TOKEN_REQUIRED'],
 ]);
 
+/** What a token says its session proved, and when (a token without `auth_time` proved nothing recently). */
+function tokenAssurance(claims: JwtClaims): ProvedAssurance {
+  const authTime = typeof claims.auth_time === 'number' && Number.isFinite(claims.auth_time) ? claims.auth_time : 0;
+  return { ...readAssurance(claims.amr, claims.acr), authTime };
+}
+
 async function resolveOperator(ctx: GqlContext, claims: JwtClaims): Promise<Principal> {
   const sessionId = typeof claims.sid === 'string' ? claims.sid : '';
   // One prepared statement: the user still exists and the session was not revoked (logout,
@@ -132,7 +138,7 @@ async function resolveOperator(ctx: GqlContext, claims: JwtClaims): Promise<Prin
     isAdmin: Boolean(row.is_admin),
     email: row.email,
     createdAt: new Date(row.created_at),
-    assurance: readAssurance(claims.amr, claims.acr),
+    assurance: tokenAssurance(claims),
   };
 }
 
@@ -141,7 +147,7 @@ async function resolveCustomer(ctx: GqlContext, claims: JwtClaims): Promise<Prin
   const row = await ctx.hot.customerSession(String(claims.sub), String(claims.tid), sessionId);
   if (!row) throw new DomainError('INVALID_TOKEN');
   ctx.hot.lastUse.record('sessions', sessionId, ctx.clock.now());
-  return { kind: 'customer', customerId: row.id, tenantId: row.tenant_id, sessionId, assurance: readAssurance(claims.amr, claims.acr) };
+  return { kind: 'customer', customerId: row.id, tenantId: row.tenant_id, sessionId, assurance: tokenAssurance(claims) };
 }
 
 /** API keys are high-entropy: found by their SHA-256, never compared in the clear. */

@@ -12,6 +12,11 @@ export interface Assurance {
   readonly acr: AssuranceLevel;
 }
 
+/** An assurance and when it was last proved (OIDC's `auth_time`, in seconds). */
+export interface ProvedAssurance extends Assurance {
+  readonly authTime: number;
+}
+
 const METHODS: ReadonlySet<string> = new Set<AuthMethod>(['pwd', 'otp', 'webauthn', 'email']);
 
 /** A password alone. */
@@ -36,4 +41,14 @@ export function readAssurance(amr: unknown, acr: unknown): Assurance {
     (method): method is AuthMethod => typeof method === 'string' && METHODS.has(method),
   );
   return { amr: methods, acr: acr === 'aal2' ? 'aal2' : 'aal1' };
+}
+
+/**
+ * When a session row's person last proved its factors, in seconds: `authenticated_at`, or the
+ * session's start for rows from before it was recorded.
+ */
+export function authTimeOf(authenticatedAt: unknown, createdAt: unknown): number {
+  const value = authenticatedAt ?? createdAt;
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
 }

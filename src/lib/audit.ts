@@ -27,7 +27,8 @@ export type AuditAction =
   | 'mfa.failed'
   | 'passkey.registered'
   | 'passkey.removed'
-  | 'passkey.clone_detected';
+  | 'passkey.clone_detected'
+  | 'factors.reset';
 
 export interface AuditEventInput {
   tenantId: string | null;

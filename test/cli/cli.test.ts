@@ -185,6 +185,16 @@ describe(`hydracore CLI, in-process (${engine})`, () => {
       expect(JSON.parse(asJson.err).error.detail[0]).toMatchObject({ loc: ['input', 'password'], msg: 'Value error, This password is too common' });
     });
 
+    it('operator reset-factors removes an operator\'s second factors through the same operation', async () => {
+      await registerOperator(t, 'lost-phone@example.com');
+      const user = await t.db('users').where({ email_lower: 'lost-phone@example.com' }).first('id');
+      await t.db('operator_totp').insert({ user_id: user.id, secret_sealed: 'sealed', enabled_at: new Date().toISOString(), last_used_step: null, created_at: new Date().toISOString() });
+      const reset = await hydracore(t, ['operator', 'reset-factors', '--email', 'lost-phone@example.com']);
+      expect(reset).toMatchObject({ code: 0, out: 'lost-phone@example.com: second factors removed and every session ended. They sign in with their password and enroll again.\n' });
+      expect(await t.db('operator_totp').where({ user_id: user.id }).first()).toBeUndefined();
+      expect(await hydracore(t, ['operator', 'reset-factors', '--email', 'nobody@example.com'])).toMatchObject({ code: 1, err: 'hydracore: User not found (USER_NOT_FOUND)\n' });
+    });
+
     it('admin promote makes an existing operator an admin; admin list shows the admins', async () => {
       await registerOperator(t, 'ada@example.com');
       const promoted = await hydracore(t, ['admin', 'promote', '--email', 'ada@example.com']);

@@ -33,10 +33,17 @@ export async function hasStrongFactor(db: Db, userId: string): Promise<boolean> 
   return totp || passkey;
 }
 
-/** Refuses an operator whose session is below aal2 while their account has a second factor. */
+/**
+ * Refuses an operator whose account has a second factor unless the session proved it, at
+ * `aal2`, within STEP_UP_MAX_AGE_MINUTES (the token's `auth_time`): a refresh token stolen days
+ * after a step-up does not carry that step-up's power with it.
+ */
 export async function requireStepUp(ctx: GqlContext): Promise<void> {
   const { principal } = ctx;
-  if (principal.kind !== 'operator' || principal.assurance.acr === 'aal2') return;
+  if (principal.kind !== 'operator') return;
+  const { acr, authTime } = principal.assurance;
+  const age = Math.floor(ctx.clock.now().getTime() / 1000) - authTime;
+  if (acr === 'aal2' && age <= ctx.config.auth.stepUpMaxAgeSeconds) return;
   if (await hasStrongFactor(ctx.db, principal.userId)) throw new DomainError('STEP_UP_REQUIRED');
 }
 

@@ -35,7 +35,7 @@ export function emailChangedMail(to: string): OutgoingMail {
 }
 
 /** A change to how the account signs in, which its owner must hear of whoever made it. */
-export type SecurityChange = 'totp_enabled' | 'totp_disabled' | 'recovery_codes_regenerated' | 'passkey_added' | 'passkey_removed';
+export type SecurityChange = 'totp_enabled' | 'totp_disabled' | 'recovery_codes_regenerated' | 'passkey_added' | 'passkey_removed' | 'factors_reset';
 
 const SECURITY_CHANGES: Record<SecurityChange, { subject: string; what: string }> = {
   totp_enabled: {
@@ -53,6 +53,10 @@ const SECURITY_CHANGES: Record<SecurityChange, { subject: string; what: string }
   passkey_added: {
     subject: 'A passkey was added to your HydraCore account',
     what: 'A new passkey can now sign in to your HydraCore account.',
+  },
+  factors_reset: {
+    subject: 'The second factors of your HydraCore account were removed',
+    what: 'A platform administrator removed every second factor of your HydraCore account (authenticator app, recovery codes, passkeys) and signed out all its sessions. Sign in with your password and set them up again.',
   },
   passkey_removed: {
     subject: 'A passkey was removed from your HydraCore account',

@@ -18,6 +18,7 @@ import { ChangeEmailArgs, ChangePasswordArgs, ConfirmEmailChangeArgs, DeleteAcco
 import { emailChangeCodeMail, emailChangedMail, passwordChangedMail } from './account.mail';
 import { erasePersonalData } from './erasure';
 import { RequiresStepUp } from '../access/step-up';
+import { dropPendingSignIns } from '../mfa/sign-in';
 
 const iso = (date: Date) => date.toISOString();
 
@@ -78,6 +79,7 @@ export class AccountResolver {
     description:
       'Changes the signed-in operator\'s password (the new one follows the register rules), ends every other session of the account, and mails a notice. A wrong current password is `INVALID_CURRENT_PASSWORD` and counts toward the login lock.',
   })
+  @RequiresStepUp()
   async changePassword(@Args() { currentPassword, newPassword }: ChangePasswordArgs, @Ctx() ctx: GqlContext): Promise<boolean> {
     const user = await checkOwnPassword(ctx, currentPassword);
     // Hash before the transaction: argon2 is slow on purpose and must not hold a connection.
@@ -88,6 +90,7 @@ export class AccountResolver {
       await User.query(trx).patch({ password_hash: passwordHash, updated_at: now }).where('id', user.id);
       // Whoever else held a session (or a reset link) with the old password is out; this session stays.
       await ctx.sessions.revokeAll(trx, 'user', user.id, 'password_changed', sessionId);
+      await dropPendingSignIns(trx, user.id);
       await trx('password_resets').where({ user_id: user.id }).whereNull('used_at').update({ used_at: iso(now) });
       await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'password.changed', targetKind: 'user', targetId: user.id });
       await ctx.outbox.enqueue(trx, passwordChangedMail(user.email));

@@ -14,9 +14,9 @@ import type { IssuedRefresh } from '../../db/sessions';
 import { limitMailRequests } from './auth.limits';
 import { checkAccountPassword, checkOneTimeSecret } from './credential-checks';
 import { endSession, rotateRefreshToken, sessionOrigin } from './session-flows';
-import { EMAILED_CODE, PASSWORD, type Assurance } from '../../lib/assurance';
+import { EMAILED_CODE, PASSWORD, type Assurance, type ProvedAssurance } from '../../lib/assurance';
 import { mailVerificationCode, RESET_TOKEN_TTL_MS, verifySubject } from './auth.mail-requests';
-import { secondFactorAtSignIn } from '../mfa/sign-in';
+import { dropPendingSignIns, secondFactorAtSignIn } from '../mfa/sign-in';
 import { User } from './auth.model';
 import {
   EmailInput,
@@ -28,6 +28,7 @@ import {
   VerifyEmailInput,
 } from './auth.inputs';
 import { Me, Message, OPERATOR_ACCESS_TTL_SECONDS, Operator, TenantMembership, TokenPair } from './auth.types';
+import { RequiresStepUp } from '../access/step-up';
 
 const LOGIN_LOCK = LIMITS.loginFailuresPerAddress;
 
@@ -63,9 +64,15 @@ export function tokenPair(ctx: GqlContext, user: Pick<User, 'id' | 'email_verifi
   };
 }
 
-/** An operator access token for a session, saying what the session proved (a step-up signs one alone). */
-export function signAccessToken(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>, sessionId: string, { amr, acr }: Assurance): string {
-  return ctx.jwt.sign({ sub: user.id, evf: user.email_verified, typ: ACCESS_TOKEN_TYPE, jti: newId(), sid: sessionId, amr, acr }, OPERATOR_ACCESS_TTL_SECONDS);
+/**
+ * An operator access token for a session, saying what the session proved and when (`auth_time`,
+ * OIDC's claim: step-up checks its age). A step-up signs one alone.
+ */
+export function signAccessToken(ctx: GqlContext, user: Pick<User, 'id' | 'email_verified'>, sessionId: string, { amr, acr, authTime }: ProvedAssurance): string {
+  return ctx.jwt.sign(
+    { sub: user.id, evf: user.email_verified, typ: ACCESS_TOKEN_TYPE, jti: newId(), sid: sessionId, amr, acr, auth_time: authTime },
+    OPERATOR_ACCESS_TTL_SECONDS,
+  );
 }
 
 /** Starts an operator session on this request's device, with what its person proved. */
@@ -213,6 +220,7 @@ export class AuthResolver {
       await trx('password_resets').where({ user_id: reset.user_id }).whereNull('used_at').update({ used_at: iso(now) });
       await User.query(trx).patch({ password_hash: passwordHash, updated_at: now }).where('id', reset.user_id);
       await ctx.sessions.revokeAll(trx, 'user', reset.user_id, 'password_reset');
+      await dropPendingSignIns(trx, reset.user_id);
       await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'password.reset', targetKind: 'user', targetId: reset.user_id });
     });
     return { message: PASSWORD_RESET_MESSAGE };
@@ -237,6 +245,7 @@ export class AuthResolver {
 
   @Authorized(Role.PlatformAdmin)
   @Mutation(() => Operator, { description: 'Creates a verified platform administrator.' })
+  @RequiresStepUp()
   async createAdmin(@Arg('input') input: RegisterInput, @Ctx() ctx: GqlContext): Promise<Operator> {
     return toOperator(await createUser(ctx, input.email, input.password, { verified: true, admin: true }));
   }
@@ -248,6 +257,7 @@ export class AuthResolver {
    */
   @Authorized(Role.PlatformAdmin)
   @Mutation(() => Operator, { description: 'Makes an existing operator a platform administrator (acting as one still needs a verified email).' })
+  @RequiresStepUp()
   async promoteAdmin(@Arg('input') input: EmailInput, @Ctx() ctx: GqlContext): Promise<Operator> {
     const user = await findUserByEmail(ctx, input.email);
     if (!user) throw new DomainError('USER_NOT_FOUND');

@@ -39,9 +39,9 @@ export async function siteUrlOf(ctx: GqlContext, customerId: string): Promise<st
 }
 
 export function customerTokens(ctx: GqlContext, customer: Pick<Customer, 'id' | 'tenant_id'>, issued: IssuedRefresh): CustomerTokens {
-  const { amr, acr } = issued.assurance;
+  const { amr, acr, authTime } = issued.assurance;
   const accessToken = ctx.jwt.sign(
-    { sub: customer.id, tid: customer.tenant_id, typ: CUSTOMER_TOKEN_TYPE, jti: newId(), sid: issued.sessionId, amr, acr },
+    { sub: customer.id, tid: customer.tenant_id, typ: CUSTOMER_TOKEN_TYPE, jti: newId(), sid: issued.sessionId, amr, acr, auth_time: authTime },
     CUSTOMER_ACCESS_TTL_SECONDS,
   );
   return {

@@ -11,7 +11,10 @@ import { signAccessToken, startSession } from '../auth/auth.resolver';
 import { OPERATOR_ACCESS_TTL_SECONDS, TokenPair } from '../auth/auth.types';
 import { checkAccountPassword, countedAccountCheck } from '../auth/credential-checks';
 import { MfaStatus, RecoveryCodes, StepUp, TotpEnrollment } from './mfa.types';
-import { checkSecondFactor, hasSecondFactor, openTotpSecret, replaceRecoveryCodes, sealTotpSecret, totpStep } from './second-factor';
+import { checkSecondFactor, hasSecondFactor, openTotpSecret, removeTotp, replaceRecoveryCodes, sealTotpSecret, totpStep } from './second-factor';
+import { EmailInput } from '../auth/auth.inputs';
+import { removePasskeysOf } from '../passkeys/passkeys';
+import { emailKey } from '../../lib/email-key';
 import { answerChallenge, MFA_TOKEN_MAX_ATTEMPTS, MFA_TOKEN_TTL_MS } from './sign-in';
 import { RequiresStepUp } from '../access/step-up';
 import { securityChangeMail } from '../account/account.mail';
@@ -128,9 +131,7 @@ export class MfaResolver {
     const user = await ctx.db('users').where({ id: userId }).first('id', 'email', 'password_hash');
     if (!user || !(await checkAccountPassword(ctx, user.email, user.password_hash, password))) throw new DomainError('INVALID_CURRENT_PASSWORD');
     await checkSecondFactor(ctx, user, code, 'disable', async (trx) => {
-      await trx('operator_totp').where({ user_id: userId }).delete();
-      await trx('operator_recovery_codes').where({ user_id: userId }).delete();
-      await trx('mfa_challenges').where({ user_id: userId }).delete();
+      await removeTotp(trx, userId);
       await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'totp.disabled', targetKind: 'user', targetId: userId });
       await ctx.outbox.enqueue(trx, securityChangeMail(user.email, 'totp_disabled'));
     });
@@ -154,9 +155,12 @@ export class MfaResolver {
     const principal = operator(ctx);
     if (!(await hasSecondFactor(ctx.db, principal.userId))) throw new DomainError('TOTP_NOT_ENABLED');
     await checkSecondFactor(ctx, { id: principal.userId, email: principal.email }, code, 'step_up');
-    const assurance = adding(principal.assurance, 'otp');
-    // The session may have ended since the token was checked (a logout elsewhere).
-    if (!(await ctx.sessions.raiseAssurance(principal.sessionId, assurance))) throw new DomainError('INVALID_TOKEN');
+    // Built on what the session stored, not on the token's claims (a token may predate a
+    // step-up in another tab, or the claims themselves). The session may have ended since the
+    // token was checked (a logout elsewhere): then there is nothing to raise.
+    const stored = await ctx.sessions.assuranceOf(principal.sessionId);
+    const assurance = stored && (await ctx.sessions.raiseAssurance(principal.sessionId, adding(stored, 'otp')));
+    if (!assurance) throw new DomainError('INVALID_TOKEN');
     return {
       accessToken: signAccessToken(ctx, { id: principal.userId, email_verified: principal.emailVerified }, principal.sessionId, assurance),
       expiresIn: OPERATOR_ACCESS_TTL_SECONDS,
@@ -164,5 +168,30 @@ export class MfaResolver {
       amr: [...assurance.amr],
       acr: assurance.acr,
     };
+  }
+
+  /**
+   * The way back for an operator who lost their factors, or whose account had a factor bound
+   * by someone else (a stolen session can add the first one: the owner is mailed when it
+   * happens, and is then locked out until this runs). A platform administrator, having made
+   * sure out of band that they speak to the account's owner, removes every factor and ends every
+   * session; the owner then signs in with the password (or resets it) and enrolls again.
+   */
+  @Authorized(Role.PlatformAdmin)
+  @Mutation(() => Boolean, {
+    description: "Removes an operator's second factors (TOTP, recovery codes, passkeys) and ends all their sessions, for one who lost them. Platform administrators; the account is mailed a notice.",
+  })
+  @RequiresStepUp()
+  async resetOperatorFactors(@Arg('input') input: EmailInput, @Ctx() ctx: GqlContext): Promise<boolean> {
+    const user: { id: string; email: string } | undefined = await ctx.db('users').where({ email_lower: emailKey(input.email) }).first('id', 'email');
+    if (!user) throw new DomainError('USER_NOT_FOUND');
+    await ctx.db.transaction(async (trx) => {
+      const totp = await removeTotp(trx, user.id);
+      const passkeys = await removePasskeysOf(trx, user.id);
+      await ctx.sessions.revokeAll(trx, 'user', user.id, 'factors_reset');
+      await recordAudit(requestContext(ctx), trx, { tenantId: null, action: 'factors.reset', targetKind: 'user', targetId: user.id, details: { totp, passkeys } });
+      await ctx.outbox.enqueue(trx, securityChangeMail(user.email, 'factors_reset'));
+    });
+    return true;
   }
 }

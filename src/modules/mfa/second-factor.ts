@@ -153,3 +153,12 @@ export async function checkSecondFactor(
   }
   return kind;
 }
+
+/** Removes an operator's TOTP, recovery codes and pending sign-ins; whether TOTP was on. */
+export async function removeTotp(trx: Knex.Transaction, userId: string): Promise<boolean> {
+  const removed = await trx('operator_totp').where({ user_id: userId }).whereNotNull('enabled_at').delete();
+  await trx('operator_totp').where({ user_id: userId }).delete();
+  await trx('operator_recovery_codes').where({ user_id: userId }).delete();
+  await trx('mfa_challenges').where({ user_id: userId }).delete();
+  return removed > 0;
+}

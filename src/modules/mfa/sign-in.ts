@@ -87,3 +87,11 @@ export async function answerChallenge(ctx: GqlContext, mfaToken: string, code: s
   });
   return { userId: user.id, assurance: adding(readAssurance(challenge.amr, 'aal1'), 'otp') };
 }
+
+/**
+ * Ends the user's sign-ins waiting for their second factor. A password change or reset calls
+ * it: an mfaToken won with the old password (a phished one, say) must not outlive it.
+ */
+export async function dropPendingSignIns(trx: Knex | Knex.Transaction, userId: string): Promise<void> {
+  await trx('mfa_challenges').where({ user_id: userId }).delete();
+}

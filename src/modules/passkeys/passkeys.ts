@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
 import type { Assurance } from '../../lib/assurance';
 import type { Passkey } from './passkeys.types';
@@ -42,4 +43,10 @@ export function toPasskey(row: PasskeyRow): Passkey {
 /** Whether an operator has a passkey (with TOTP, what makes sensitive operations ask for aal2). */
 export async function hasPasskey(db: Db, userId: string): Promise<boolean> {
   return (await db('passkeys').where({ user_id: userId }).first('id')) !== undefined;
+}
+
+/** Removes every passkey of an operator and their pending ceremonies (an administrator's factor reset). */
+export async function removePasskeysOf(trx: Knex.Transaction, userId: string): Promise<number> {
+  await trx('webauthn_challenges').where({ user_id: userId }).delete();
+  return trx('passkeys').where({ user_id: userId }).delete();
 }

@@ -41,12 +41,18 @@ describe(`step-up on sensitive operations (${engine})`, () => {
     ['removePasskey', 'mutation { removePasskey(id: "00000000-0000-4000-8000-000000000000") }', () => ({})],
     ['changeEmail', 'mutation { changeEmail(newEmail: "moved@example.com", password: "not the password") }', () => ({})],
     ['deleteAccount', 'mutation { deleteAccount(password: "not the password") }', () => ({})],
+    ['changePassword', 'mutation { changePassword(currentPassword: "not the password", newPassword: "another good passphrase") }', () => ({})],
+    ['createAdmin', 'mutation { createAdmin(input: { email: "second-admin@example.com", password: "another good passphrase" }) { id } }', () => ({})],
+    ['promoteAdmin', 'mutation { promoteAdmin(input: { email: "helper@example.com" }) { id } }', () => ({})],
+    ['resetOperatorFactors', 'mutation { resetOperatorFactors(input: { email: "nobody@example.com" }) }', () => ({})],
   ];
 
   beforeAll(async () => {
     t = await startTestApp();
     await seedShop(t, 'alpha');
     owner = await enrolledOperator(t, 'owner@example.com');
+    // A platform administrator too, so the platform operations reach the step-up rule.
+    await t.db('users').where({ email_lower: 'owner@example.com' }).update({ is_admin: true });
     await verifiedOperator(t, 'helper@example.com');
     await asPlatform(t, 'mutation { setMember(input: { tenantSlug: "alpha", email: "owner@example.com", role: owner }) { role } }');
     await activeCustomer(t, 'alpha', 'customer@example.com');
@@ -108,6 +114,27 @@ describe(`step-up on sensitive operations (${engine})`, () => {
     }
     const res = await t.app.inject({ method: 'PATCH', url: `/v1/instances/${instanceId}/pin-policy`, payload: { pin_session_ttl_minutes: 40 }, headers: bearer(token) });
     expect(res.statusCode).toBe(200);
+    nextStep(t);
+  });
+
+  it('the proof ages: STEP_UP_MAX_AGE_MINUTES after the step-up, a refreshed aal2 token must step up again', async () => {
+    const signedIn = await graphql(t, 'mutation($e: String!, $p: String!, $o: String) { login(input: { email: $e, password: $p, otp: $o }) { accessToken refreshToken } }', { e: owner.email, p: 'correct horse battery staple', o: totpNow(t, owner.secret) });
+    expect(signedIn.errors).toBeUndefined();
+    const { accessToken, refreshToken } = signedIn.data?.login ?? {};
+    expect(decodeJwt(accessToken)).toMatchObject({ acr: 'aal2', auth_time: Math.floor(t.clock.now().getTime() / 1000) });
+    const policy = 'mutation($id: ID!) { updatePinPolicy(instanceId: $id, input: { pinSessionTtlMinutes: 16 }) { pinSessionTtlMinutes } }';
+    expect(codesOf(await graphql(t, policy, { id: instanceId }, bearer(accessToken)))).toEqual([]);
+
+    t.clock.advance(t.config.auth.stepUpMaxAgeSeconds * 1000 + 60_000);
+    const refreshed = await graphql(t, 'mutation($r: String!) { refresh(input: { refreshToken: $r }) { accessToken } }', { r: refreshToken });
+    const later: string = refreshed.data?.refresh.accessToken;
+    expect(decodeJwt(later)).toMatchObject({ acr: 'aal2', auth_time: decodeJwt(accessToken).auth_time }); // still aal2, proved long ago
+    expect(codesOf(await graphql(t, policy, { id: instanceId }, bearer(later)))).toEqual(['STEP_UP_REQUIRED']);
+
+    const again = await graphql(t, STEP_UP, { code: totpNow(t, owner.secret) }, bearer(later));
+    const fresh: string = again.data?.stepUp.accessToken;
+    expect(decodeJwt(fresh).auth_time).toBe(Math.floor(t.clock.now().getTime() / 1000));
+    expect(codesOf(await graphql(t, policy, { id: instanceId }, bearer(fresh)))).toEqual([]);
     nextStep(t);
   });
 

@@ -1,6 +1,6 @@
 import { sha256Hex } from '../../../src/lib/secrets';
 import { startTestApp, type TestApp } from '../../helpers/app';
-import { bearer, decodeJwt, graphql, PASSWORD, post } from '../../helpers/auth';
+import { bearer, decodeJwt, graphql, lastMailTo, PASSWORD, post } from '../../helpers/auth';
 import { engine } from '../../helpers/db';
 import { enrolledOperator, LOGIN, mfaTokenFor, nextStep, totpNow, VERIFY_MFA, wrongCode } from '../../helpers/mfa';
 
@@ -60,6 +60,15 @@ describe(`sign-in with a second factor over GraphQL (${engine})`, () => {
     expect(again.errors?.[0]).toMatchObject({ message: 'Invalid or expired MFA token: sign in again', extensions: { code: 'INVALID_MFA_TOKEN' } });
     expect(codeOf(await graphql(t, VERIFY_MFA, { mfaToken: 'made-up', code: totpNow(t, op.secret) }))).toBe('INVALID_MFA_TOKEN');
     expect(codeOf(await graphql(t, VERIFY_MFA, { mfaToken: '', code: totpNow(t, op.secret) }))).toBe('INVALID_MFA_TOKEN');
+  });
+
+  it('a password reset ends sign-ins waiting for their second factor: an mfaToken won with the old password dies', async () => {
+    const op = await enrolledOperator(t, 'reset-pending@example.com');
+    const mfaToken = await mfaTokenFor(t, op.email);
+    await post(t, '/auth/forgot-password', { email: op.email });
+    const link = (await lastMailTo(t, op.email))?.text.match(/reset-password\?token=([A-Za-z0-9_-]{43})/)?.[1];
+    expect((await post(t, '/auth/reset-password', { token: link, new_password: 'a brand new passphrase' })).statusCode).toBe(200);
+    expect(codeOf(await graphql(t, VERIFY_MFA, { mfaToken, code: totpNow(t, op.secret) }))).toBe('INVALID_MFA_TOKEN');
   });
 
   it('an mfaToken expires after 5 minutes', async () => {
