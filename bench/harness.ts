@@ -32,6 +32,8 @@ export const BASE_ENV: Record<string, string> = {
   MAIL_TRANSPORT: 'console',
   LOG_LEVEL: 'warn',
   JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+  // Required in production (it seals TOTP secrets); the benchmark enrols no second factor.
+  MFA_ENCRYPTION_KEY: '0000000000000000000000000000000000000000000000000000000000000000',
   // Every load generator sends from 127.0.0.1: the per-IP and per-tenant budgets would measure
   // themselves instead of the gateway. The per-key and per-address limits stay on.
   RATE_LIMIT_PER_IP: '10000000',

@@ -65,6 +65,12 @@ export interface AppOptions {
   resolveMailRequests?: boolean;
   /** Logger stream (tests capture logs). */
   logStream?: NodeJS.WritableStream;
+  /**
+   * Milliseconds between writes of sessions' and API keys' last use (default
+   * `LAST_USE_FLUSH_MS`). Tests pass 0 and call `services.hot.lastUse.flush()` to decide when
+   * they are written (closing the app writes them too).
+   */
+  lastUseFlushMs?: number;
 }
 
 declare module 'fastify' {
@@ -105,7 +111,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const limiter: RateLimiter = redis ? new FallbackRateLimiter(new RedisRateLimiter(redis, clock, `${config.redisPrefix}rl:`), new MemoryRateLimiter(clock), clock, app.log) : new MemoryRateLimiter(clock);
   const redisDown = redis ? () => redis.status !== 'ready' || limiter.degraded === true : undefined;
   const metrics = config.metrics ? new GatewayMetrics() : undefined;
-  const services: Services = createServices(config, db, clock, app.log, limiter, metrics);
+  const services: Services = createServices(config, db, clock, app.log, limiter, metrics, { flushMs: options.lastUseFlushMs });
   const mailSender = new MailSender(db, options.mailTransport ?? transportFromConfig(config.mail), config.mail, clock, app.log);
   const mailRequests = new MailRequestWorker(
     db,

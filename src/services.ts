@@ -4,6 +4,7 @@ import type { Db } from './db/knex';
 import type { GqlContext, Services } from './graphql/context';
 import type { Clock } from './lib/clock';
 import { HotPath } from './db/hot-path';
+import type { LastUseOptions } from './db/last-use';
 import { JwtService } from './lib/jwt';
 import { Limits } from './lib/limits';
 import { NO_METRICS, type Metrics } from './lib/metrics';
@@ -23,8 +24,9 @@ export function createServices(
   log: FastifyBaseLogger,
   limiter: RateLimiter = new MemoryRateLimiter(clock),
   metrics: Metrics = NO_METRICS,
+  lastUse: LastUseOptions = {},
 ): Services {
-  const hot = HotPath.open(config.database, db, log);
+  const hot = HotPath.open(config.database, db, log, lastUse);
   return {
     config,
     db,

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { Client } from 'pg';
 import type { DatabaseConfig } from '../config';
 import { AUTH_CHANNEL, AUTH_TRIGGERS, authTriggerName } from '../../migrations/20261202000700_auth_change_notify';
-import { LAST_USE_SQL, LastUse, type LastUseWrite } from './last-use';
+import { LAST_USE_SQL, LastUse, type LastUseBatch, type LastUseOptions, type LastUseWrite, type UseTable } from './last-use';
 import { MEMBERSHIPS_OF_USER_SQL } from './memberships';
 
 /**
@@ -243,6 +243,9 @@ function hangUp(client: Client): void {
 /** SQL that cannot change anything; every other statement this process runs empties the cache. */
 const READ_ONLY_SQL = /^\s*(select|pragma\s+\w+\s*$)/i;
 
+/** The tables of a last-use batch that hold uses. */
+const usedTables = (batch: LastUseBatch) => Object.entries(batch) as Array<[UseTable, { ids: string[]; at: string[] }]>;
+
 /** Knex's placeholders for a statement written with PostgreSQL's (`$1` -> `?`). */
 const questionMarks = (sql: string) => sql.replace(/\$\d/g, '?');
 
@@ -255,12 +258,13 @@ export class HotPath {
     private readonly fresh: Freshness,
     private readonly cache: AuthCache,
     writeLastUse: LastUseWrite,
+    lastUseOptions: LastUseOptions,
     log: FastifyBaseLogger | undefined,
     private readonly closeSource: () => Promise<void>,
     private readonly forgetLook: () => void = () => undefined,
     private readonly db?: Knex,
   ) {
-    this.lastUse = new LastUse(writeLastUse, (error, table) => log?.warn({ err: error }, `could not record the last use of ${table}`));
+    this.lastUse = new LastUse(writeLastUse, (error) => log?.warn({ err: error }, 'could not record the last use of sessions and API keys'), lastUseOptions);
     // This process's own writes (through knex, whoever runs them) are seen at once: on SQLite
     // a statement runs synchronously right after its `query` event; on PostgreSQL a write's
     // `query-response` comes after it ran, and `COMMIT` is announced before it runs (the
@@ -275,16 +279,23 @@ export class HotPath {
 
   private readonly onQueryResponse = (_response: unknown, query: { sql?: string }) => this.onQuery(query);
 
+  /** Writes the last uses still in memory first: the server's shutdown waits for them. */
   async close(): Promise<void> {
-    await this.lastUse.settled();
+    await this.lastUse.close();
     this.db?.off('query', this.onQuery);
     this.db?.off('query-response', this.onQueryResponse);
     await this.closeSource();
   }
 
-  static open(config: DatabaseConfig, db: Knex, log?: FastifyBaseLogger): HotPath {
+  static open(config: DatabaseConfig, db: Knex, log?: FastifyBaseLogger, lastUseOptions: LastUseOptions = {}): HotPath {
     const cache = new AuthCache();
-    const writeThroughKnex: LastUseWrite = (table, values) => db.raw(questionMarks(LAST_USE_SQL[table]), values);
+    // One transaction for the whole batch: one commit, so one emptied cache per write.
+    const writeThroughKnex: LastUseWrite = (batch) =>
+      db.transaction(async (trx) => {
+        for (const [table, rows] of usedTables(batch)) {
+          await trx.raw(LAST_USE_SQL.sqlite[table], [JSON.stringify(rows.ids.map((id, i) => [id, rows.at[i]]))]);
+        }
+      });
     const cacheOff = config.authCache === false;
     if (config.client === 'sqlite' && config.connection !== ':memory:') {
       // Opened on first use: the file exists by then (the server migrates before serving).
@@ -326,8 +337,10 @@ export class HotPath {
         fresh,
         cache,
         // The read connection is read-only: last use is written by knex's (every commit moves
-        // data_version, so the cache starts afresh after one, as after any other write).
+        // data_version, so the cache starts afresh after one, as after any other write: hence
+        // one batch every LAST_USE_FLUSH_MS rather than a write per session).
         writeThroughKnex,
+        lastUseOptions,
         log,
         async () => {
           connection?.close();
@@ -341,7 +354,7 @@ export class HotPath {
     if (config.client === 'sqlite') {
       // An in-memory database has one connection: the queries go through knex's, and with no
       // reader of its own there is no change feed, so nothing is cached.
-      return new HotPath(async <T>(name: StatementName, values: string[]) => (await db.raw(questionMarks(STATEMENTS[name]), values)) as T[], () => false, cache, writeThroughKnex, log, async () => undefined);
+      return new HotPath(async <T>(name: StatementName, values: string[]) => (await db.raw(questionMarks(STATEMENTS[name]), values)) as T[], () => false, cache, writeThroughKnex, lastUseOptions, log, async () => undefined);
     }
     const listener = new PostgresChangeListener(config.connection, db, cache, log);
     const onPool = async <T>(name: string, text: string, values: string[]): Promise<T[]> => {
@@ -358,8 +371,19 @@ export class HotPath {
       cache,
       // Beside knex, as the reads: a last-use write changes nothing the cache holds, so it must
       // not empty this process's cache (knex's query events would), nor notify the others (the
-      // triggers ignore `last_used_at`, migration 20261202000700).
-      (table, values) => onPool(`last_use_${table}`, LAST_USE_SQL[table], values),
+      // triggers ignore `last_used_at`, migration 20261202000700). One pool connection per
+      // batch, however many sessions it holds.
+      async (batch) => {
+        const connection = await db.client.acquireConnection();
+        try {
+          for (const [table, rows] of usedTables(batch)) {
+            await connection.query({ name: `last_use_${table}`, text: LAST_USE_SQL.postgres[table], values: [rows.ids, rows.at] });
+          }
+        } finally {
+          await db.client.releaseConnection(connection);
+        }
+      },
+      lastUseOptions,
       log,
       () => listener.close(),
       undefined,

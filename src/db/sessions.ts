@@ -42,7 +42,7 @@ export interface SessionOrigin {
 export interface LiveSession {
   id: string;
   createdAt: Date;
-  /** The last request or refresh, recorded at most once a minute (`src/db/last-use.ts`). */
+  /** The last request or refresh, as last written (in batches: `LAST_USE_FLUSH_MS`, `src/db/last-use.ts`). */
   lastUsedAt: Date;
   userAgent: string | null;
   ip: string | null;
@@ -108,7 +108,7 @@ export class SessionStore {
       subject_kind: kind,
       subject_id: subjectId,
       created_at: iso(now),
-      // Signing in is the session's first use: its own requests in the next minute write nothing.
+      // Signing in is the session's first use (its requests are written later, in batches).
       last_used_at: iso(now),
       user_agent: origin.userAgent === undefined || origin.userAgent === '' ? null : origin.userAgent.slice(0, USER_AGENT_MAX),
       ip: origin.ip ?? null,
@@ -116,7 +116,6 @@ export class SessionStore {
       authenticated_at: iso(now),
     });
     const refreshToken = await this.issueToken(trx, sessionId, null, ttlSeconds);
-    this.hot.lastUse.known('sessions', sessionId, now);
     return { sessionId, subjectId, refreshToken, assurance: { ...origin.assurance, authTime: authTimeOf(now, null) } };
   }
 

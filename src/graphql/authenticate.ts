@@ -127,8 +127,8 @@ async function resolveOperator(ctx: GqlContext, claims: JwtClaims): Promise<Prin
   // password reset, refresh-token reuse), so a stolen access token dies with its session.
   const row = await ctx.hot.operatorSession(String(claims.sub), sessionId);
   if (!row) throw new DomainError('INVALID_TOKEN');
-  // Last use (for the person's list of sessions) costs the request nothing: not awaited, and
-  // written at most once a minute per session.
+  // Last use (for the person's list of sessions) costs the request nothing: noted in memory,
+  // written in batches off the request's path (src/db/last-use.ts).
   ctx.hot.lastUse.record('sessions', sessionId, ctx.clock.now());
   return {
     kind: 'operator',

@@ -81,7 +81,7 @@ export class GatewayMetrics implements Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     const counter = (name: string, help: string, label: string) => new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames: [label], registers: [this.registry] });
-    const logins = counter('logins_total', 'Operator password logins (login and /auth/token) by outcome: success, failure, locked (refused by a limit before any check), mfa (reserved).', 'outcome');
+    const logins = counter('logins_total', 'Operator sign-ins (login, /auth/login, /auth/token, verifyMfa, passkeys) by outcome: success (a session started), failure (wrong password, unknown address, passkey not verified), locked (refused by a limit before a check), mfa (right password, second factor missing or wrong).', 'outcome');
     this.logins = countersOf(logins, LOGIN_OUTCOMES);
     const refreshes = counter('refreshes_total', 'Refresh-token uses (operators and customers) by outcome: rotated, grace (the previous token within 10 s), reuse (session revoked), invalid.', 'outcome');
     this.refreshes = countersOf(refreshes, REFRESH_OUTCOMES);

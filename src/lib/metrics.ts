@@ -1,7 +1,11 @@
 import type { LimitName } from './limits';
 import type { CodePurpose } from './one-time-codes';
 
-/** `success`, a wrong password or unknown address (`failure`), refused by a limit before any check (`locked`); `mfa` is reserved for a second factor. */
+/**
+ * An operator sign-in's outcome: a session started (`success`), a wrong password, unknown
+ * address or a passkey that did not verify (`failure`), refused by a limit before a check
+ * (`locked`), a right password with the second factor missing or wrong (`mfa`).
+ */
 export type LoginOutcome = 'success' | 'failure' | 'locked' | 'mfa';
 /** A current token rotated, the previous one within the grace window, a rotated one replayed (the session is revoked), or anything else refused. */
 export type RefreshOutcome = 'rotated' | 'grace' | 'reuse' | 'invalid';

@@ -23,6 +23,43 @@ export function isJsonContentType(header: string | undefined): boolean {
   return parts[1] === 'json' || parts[1].endsWith('+json');
 }
 
+/** `application/x-www-form-urlencoded`, parameters ignored. */
+export function isFormContentType(header: string | undefined): boolean {
+  return header !== undefined && header.split(';')[0].trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+/**
+ * The named string fields of a body nobody validates (a route's `bodyFields`): from a JSON
+ * object, or a urlencoded form (a name given twice: the last, as Starlette's form parser
+ * would). Anything else is no field at all rather than an error, so a body such a route
+ * ignored before gets the same answer now: malformed JSON, an array or a scalar, another
+ * content type (multipart included), a value that is not a string, and a string holding
+ * U+0000 (no code of ours, and the arguments guard would refuse it with a 400).
+ */
+export function looseBodyFields(request: FastifyRequest, names: readonly string[]): Record<string, string> {
+  const raw = request.body;
+  const found: Record<string, string> = {};
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return found;
+  let read: (name: string) => unknown;
+  const type = request.headers['content-type'];
+  if (isJsonContentType(type)) {
+    const decoded = decodeJsonBody(raw);
+    if (!decoded.ok || !(decoded.value instanceof Map)) return found;
+    const object = decoded.value;
+    read = (name) => object.get(name);
+  } else if (isFormContentType(type)) {
+    const form = new URLSearchParams(raw.toString('utf8'));
+    read = (name) => form.getAll(name).at(-1);
+  } else {
+    return found;
+  }
+  for (const name of names) {
+    const value = read(name);
+    if (typeof value === 'string' && !value.includes('\u0000')) found[name] = value;
+  }
+  return found;
+}
+
 /** Reads a request body the way the legacy service did (CONTRACT section 2). */
 export function readBody(request: FastifyRequest): BodyRead {
   const raw = request.body;

@@ -8,7 +8,7 @@ import { applyCookies } from './cookies';
 import { readBasicCredentials } from './basic-auth';
 import { inputModelFor, validateBody, type InputModel } from '../validation/input-model';
 import { Issue, type ValidationIssue } from '../pydantic/issues';
-import { readBody } from './body';
+import { looseBodyFields, readBody } from './body';
 import { sendError, sendIssues, sendJson } from './responses';
 import type { LegacyRoute, RequestParts } from './route';
 import { parseUuid } from '../pydantic/uuid';
@@ -42,6 +42,8 @@ export function compileRoutes(schema: GraphQLSchema, routes: readonly LegacyRout
     const rootField = operation?.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
     const compiled = compileOperation(schema, document);
     if (!compiled) throw new Error(`${route.method} ${route.path}: graphql-jit cannot compile its operation`);
+    // A body is either a validated model or loose fields: never both readings of one body.
+    if (route.body && route.bodyFields) throw new Error(`${route.method} ${route.path}: a body model and loose body fields`);
     return {
       route,
       document,
@@ -144,7 +146,8 @@ async function serve(
     const first = Array.isArray(value) ? value[0] : value;
     if (first !== undefined) headers[name] = first;
   }
-  const variables = route.variables({ path, body: input, cookies: context.credentials.cookies, basic, headers });
+  const bodyFields = route.bodyFields ? looseBodyFields(request, Object.keys(route.bodyFields)) : {};
+  const variables = route.variables({ path, body: input, cookies: context.credentials.cookies, basic, headers, bodyFields });
   const result = await timedOperation(context.metrics, 'rest', compiled.operationName, () => compiled.run(context, variables));
   if (result.errors && result.errors.length > 0) return sendOperationError(request, reply, result.errors[0], unauthorized);
   const response = route.respond(result.data as Record<string, unknown>);

@@ -186,6 +186,13 @@ function operationObject(compiled: CompiledRoute, schema: GraphQLSchema): Schema
   if (model) {
     out.requestBody = { required: true, content: { 'application/json': { schema: modelSchema(model), ...(route.example ? { example: route.example } : {}) } } };
   }
+  if (route.bodyFields) {
+    // Loose fields (src/rest/body.ts, `looseBodyFields`): an optional body, any other member
+    // allowed, both encodings a script may send.
+    const properties = Object.fromEntries(Object.entries(route.bodyFields).map(([name, description]) => [name, { type: 'string', description }]));
+    const schema = { type: 'object', properties };
+    out.requestBody = { required: false, content: { 'application/json': { schema }, 'application/x-www-form-urlencoded': { schema } } };
+  }
   const security = securityOf(compiled);
   if (security) out.security = security;
   return out;

@@ -32,6 +32,8 @@ export interface RequestParts {
   basic?: { username: string; password: string };
   /** The request headers a route reads (`headerParams`), by the names it declares, when sent. */
   headers: Record<string, string>;
+  /** The loose body fields a route reads (`bodyFields`), by name, when sent as strings. */
+  bodyFields: Record<string, string>;
 }
 
 export interface LegacyRoute {
@@ -55,6 +57,13 @@ export interface LegacyRoute {
    * taken as sent, never validated into a 422 (e.g. `/auth/token`'s `X-OTP`).
    */
   headerParams?: Record<string, string>;
+  /**
+   * Optional string fields read from the body of a route that has no body model (name ->
+   * description, for OpenAPI), e.g. `/auth/token`'s `otp`: taken from a JSON object or an
+   * `application/x-www-form-urlencoded` form when they are strings; any other body, or value,
+   * is ignored as the legacy service ignored it, never a 422 (`looseBodyFields`).
+   */
+  bodyFields?: Record<string, string>;
   /** Headers added to this route's 401 answers (e.g. `WWW-Authenticate: Basic`). */
   unauthorizedHeaders?: Record<string, string>;
   /** The one GraphQL operation this endpoint runs (parsed and validated once at start-up). */

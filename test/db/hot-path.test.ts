@@ -325,9 +325,46 @@ describe(`auth cache in one process (${engine})`, () => {
     expect(results.every((r) => r.status === 200 || r.status === 401)).toBe(true);
   });
 
-  // Last use is written once a minute per session (src/db/last-use.ts): were it to empty the
-  // cache, a busy gateway's cache would be emptied many times a second. SQLite cannot avoid it
-  // (any commit moves data_version); PostgreSQL writes it beside knex and no trigger fires.
+  // Last use is written in batches (src/db/last-use.ts): a write per session, each emptying
+  // the cache, would empty a busy gateway's cache many times a second. Requests write nothing;
+  // a batch is one statement per table, on SQLite in one transaction (any commit moves
+  // data_version, so that is one emptied cache per batch).
+  it('requests of many sessions write nothing; one batch writes every latest use', async () => {
+    const pairs = await Promise.all([1, 2, 3, 4, 5].map((n) => registerOperator(t, `batched-${n}@example.com`)));
+    await warm(pairs[0].access_token);
+    await t.app.services.hot.lastUse.flush();
+    const statements: string[] = [];
+    const seen = (query: { sql: string }) => statements.push(query.sql);
+    t.db.on('query', seen);
+    try {
+      for (const [n, pair] of pairs.entries()) {
+        t.clock.advance(1000);
+        for (let i = 0; i <= n; i += 1) expect((await me(pair.access_token)).statusCode).toBe(200);
+      }
+      // Nothing went through knex on the requests' path: the cache was not emptied by them.
+      expect(statements).toEqual([]);
+      await t.app.services.hot.lastUse.flush();
+    } finally {
+      t.db.off('query', seen);
+    }
+    const updates = statements.filter((sql) => /^\s*update/i.test(sql));
+    // SQLite: one UPDATE of sessions in one transaction; PostgreSQL writes beside knex.
+    expect(updates).toEqual(engine === 'sqlite' ? [expect.stringMatching(/^update sessions set last_used_at/)] : []);
+    const rows = await t.db('sessions').whereIn('id', pairs.map((p) => sessionOf(p.access_token))).select('id', 'last_used_at');
+    const written = new Map(rows.map((row: { id: string; last_used_at: string | Date }) => [row.id, new Date(row.last_used_at).getTime()]));
+    const start = t.clock.now().getTime() - 5000;
+    expect(pairs.map((p) => written.get(sessionOf(p.access_token)))).toEqual([1, 2, 3, 4, 5].map((n) => start + n * 1000));
+    // Nothing left: a second batch has nothing to write.
+    const after: string[] = [];
+    const seenAfter = (query: { sql: string }) => after.push(query.sql);
+    t.db.on('query', seenAfter);
+    await t.app.services.hot.lastUse.flush();
+    t.db.off('query', seenAfter);
+    expect(after).toEqual([]);
+  });
+
+  // SQLite cannot keep its cache through a last-use write (any commit moves data_version);
+  // PostgreSQL writes it beside knex and no trigger fires.
   (engine === 'postgres' ? it : it.skip)('a last-use write does not empty the cache (PostgreSQL)', async () => {
     const pair = await registerOperator(t, 'last-use-cache@example.com');
     await warm(pair.access_token);
@@ -346,7 +383,7 @@ describe(`auth cache in one process (${engine})`, () => {
     t.clock.advance(61_000);
     const before = (await t.db('sessions').where({ id: sessionOf(pair.access_token) }).first('last_used_at')).last_used_at;
     expect((await me(pair.access_token)).statusCode).toBe(200);
-    await t.app.services.hot.lastUse.settled();
+    await t.app.services.hot.lastUse.flush();
     const after = (await t.db('sessions').where({ id: sessionOf(pair.access_token) }).first('last_used_at')).last_used_at;
     expect(new Date(after).getTime()).toBeGreaterThan(new Date(before).getTime());
     expect((await me(pair.access_token)).statusCode).toBe(200);

@@ -4,9 +4,10 @@ import { MAX_OPERATION_NAMES } from '../../src/http/metrics';
 import { LIMITS } from '../../src/lib/limits';
 import { NO_METRICS } from '../../src/lib/metrics';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { post, registerOperator, lastCodeFor, PASSWORD } from '../helpers/auth';
+import { graphql, post, registerOperator, lastCodeFor, PASSWORD } from '../helpers/auth';
 import { seedShop, signup } from '../helpers/customers';
 import { engine } from '../helpers/db';
+import { enrolledOperator, mfaTokenFor, nextStep, totpNow, VERIFY_MFA, wrongCode } from '../helpers/mfa';
 
 interface Sample {
   name: string;
@@ -108,6 +109,38 @@ describe(`/metrics: what operators watch (${engine})`, () => {
       }),
     ).toEqual([0, 0, 1, 1]);
     expect(locked?.statusCode).toBe(429);
+  });
+
+  it('counts sign-ins with a second factor: mfa while it is missing or wrong, success only when a session starts', async () => {
+    const op = await enrolledOperator(t, 'mfa-metrics@example.com');
+    const series: Array<[string, Record<string, string>]> = [
+      ['hydracore_logins_total', { outcome: 'success' }],
+      ['hydracore_logins_total', { outcome: 'failure' }],
+      ['hydracore_logins_total', { outcome: 'locked' }],
+      ['hydracore_logins_total', { outcome: 'mfa' }],
+    ];
+    const login = (otp?: string) => post(t, '/auth/login', { email: op.email, password: PASSWORD, ...(otp === undefined ? {} : { otp }) });
+    const basic = { authorization: `Basic ${Buffer.from(`${op.email}:${PASSWORD}`).toString('base64')}` };
+    const status = async (res: Promise<{ statusCode: number }>, expected: number) => expect((await res).statusCode).toBe(expected);
+    const verify = async (mfaToken: string, code: string) => (await graphql(t, VERIFY_MFA, { mfaToken, code })).errors?.[0]?.extensions.code ?? 'ok';
+
+    // The right password alone is no success: MFA_REQUIRED, on every door.
+    expect(await moved(t, series, () => status(login(), 401))).toEqual([0, 0, 0, 1]);
+    expect(await moved(t, series, () => status(t.app.inject({ method: 'POST', url: '/auth/token', headers: basic }), 401))).toEqual([0, 0, 0, 1]);
+    const tokens: string[] = [];
+    expect(await moved(t, series, async () => tokens.push(await mfaTokenFor(t, op.email), await mfaTokenFor(t, op.email)))).toEqual([0, 0, 0, 2]);
+    // verifyMfa: a wrong code is mfa again, the right one the sign-in's success.
+    expect(await moved(t, series, async () => expect(await verify(tokens[0], wrongCode(t, op.secret))).toBe('INVALID_MFA_CODE'))).toEqual([0, 0, 0, 1]);
+    expect(await moved(t, series, async () => expect(await verify(tokens[0], totpNow(t, op.secret))).toBe('ok'))).toEqual([1, 0, 0, 0]);
+    // A token that is no live challenge proves and guesses nothing: not counted.
+    expect(await moved(t, series, async () => expect(await verify('made-up', totpNow(t, op.secret))).toBe('INVALID_MFA_TOKEN'))).toEqual([0, 0, 0, 0]);
+    // The code with the password: success; a wrong one: mfa (and the address's second failure).
+    nextStep(t);
+    expect(await moved(t, series, () => status(login(totpNow(t, op.secret)), 200))).toEqual([1, 0, 0, 0]);
+    expect(await moved(t, series, () => status(login(wrongCode(t, op.secret)), 401))).toEqual([0, 0, 0, 1]);
+    // The address is locked now (LOGIN_MAX_FAILURES=2): a right code is refused before its check.
+    nextStep(t);
+    expect(await moved(t, series, async () => expect(await verify(tokens[1], totpNow(t, op.secret))).toBe('RATE_LIMITED'))).toEqual([0, 0, 1, 0]);
   });
 
   it('counts refreshes by outcome: rotated, grace, reuse, invalid', async () => {

@@ -52,8 +52,9 @@ export class LoginInput {
 }
 
 /**
- * `/auth/token`: HTTP Basic credentials, taken as they come (no email syntax check), and the
- * `X-OTP` header as `otp` (the endpoint has no body, so old callers' bodies stay ignored).
+ * `/auth/token`: HTTP Basic credentials, taken as they come (no email syntax check), and as
+ * `otp` the `X-OTP` header or a string `otp` of the body (the endpoint has no body model: a
+ * body is only searched for that string, so old callers' bodies get the answers they got).
  */
 @InputType()
 export class TokenCredentialsInput {
@@ -65,8 +66,8 @@ export class TokenCredentialsInput {
   @MaxLength(1024)
   password!: string;
 
-  // No length rule: on REST this is a header, which a 422 could only misname (`["body","otp"]`);
-  // a code of the wrong length is simply a wrong code.
+  // No length rule: on REST this is a header or a loose body field, never a 422 (the endpoint
+  // never had one); a code of the wrong length is simply a wrong code.
   @Field({ nullable: true, description: OTP_DESCRIPTION })
   otp?: string;
 }

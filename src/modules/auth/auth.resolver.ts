@@ -99,7 +99,7 @@ async function checkPassword(ctx: GqlContext, email: string, password: string): 
     ctx.metrics.login('failure');
     throw new DomainError('INVALID_CREDENTIALS');
   }
-  ctx.metrics.login('success');
+  // A right password is no success yet: that is counted when the session starts.
   if (ctx.passwords.needsRehash(user.password_hash)) {
     const rehashed = await ctx.passwords.hash(password);
     await User.query(ctx.db).patch({ password_hash: rehashed, updated_at: ctx.clock.now() }).where('id', user.id);
@@ -116,7 +116,9 @@ async function passwordSignIn(ctx: GqlContext, email: string, password: string, 
   const user = await checkPassword(ctx, email, password);
   const assurance = await secondFactorAtSignIn(ctx, user, PASSWORD, otp);
   await recordAudit(requestContext(ctx), ctx.db, { tenantId: null, action: 'login.succeeded', targetKind: 'user', targetId: user.id });
-  return startSession(ctx, user, assurance);
+  const pair = await startSession(ctx, user, assurance);
+  ctx.metrics.login('success');
+  return pair;
 }
 
 async function createUser(ctx: GqlContext, email: string, password: string, flags: { verified: boolean; admin: boolean }): Promise<User> {

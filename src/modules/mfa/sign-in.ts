@@ -22,16 +22,32 @@ export const MFA_TOKEN_MAX_ATTEMPTS = 5;
 
 const iso = (date: Date) => date.toISOString();
 
-/** The assurance of this sign-in: the first factor's alone, or with the second one proved. */
+/**
+ * The assurance of this sign-in: the first factor's alone, or with the second one proved.
+ * Its refusals are counted in `hydracore_logins_total` (the first factor was right): `mfa`
+ * for a second factor missing or wrong, `locked` for one refused by the login lock.
+ */
 export async function secondFactorAtSignIn(ctx: GqlContext, user: { id: string; email: string }, first: Assurance, otp: string | undefined | null): Promise<Assurance> {
   if (!(await hasSecondFactor(ctx.db, user.id))) return first;
   if (otp !== undefined && otp !== null && otp !== '') {
-    await checkSecondFactor(ctx, user, otp, 'sign_in');
+    await countedSecondFactor(ctx, () => checkSecondFactor(ctx, user, otp, 'sign_in'));
     return adding(first, 'otp');
   }
+  ctx.metrics.login('mfa');
   // The legacy surface answers `{"detail": ...}` only: a challenge it could not show is not made.
   if (ctx.surface === 'rest') throw new DomainError('MFA_REQUIRED');
   throw new DomainError('MFA_REQUIRED', { mfaToken: await openChallenge(ctx, user.id, first) });
+}
+
+/** A sign-in's second-factor check, its refusal counted: a wrong code `mfa`, the login lock `locked`. */
+async function countedSecondFactor<T>(ctx: GqlContext, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'INVALID_MFA_CODE') ctx.metrics.login('mfa');
+    if (error instanceof DomainError && error.code === 'RATE_LIMITED') ctx.metrics.login('locked');
+    throw error;
+  }
 }
 
 /** A new challenge for the user; the user's finished ones (used, expired, burned) are cleared. */
@@ -66,6 +82,9 @@ export interface AnsweredChallenge {
  * Answers a challenge: takes one of its tries, checks the code (counted toward the login
  * lock), and consumes the challenge in the same transaction as the code. An unknown, used,
  * expired or burned token: INVALID_MFA_TOKEN (sign in again); a wrong code: INVALID_MFA_CODE.
+ * A right code is the sign-in's `success` in `hydracore_logins_total` (`verifyMfa` starts the
+ * session next, in the same request); a wrong one `mfa`, one refused by the lock `locked`; a
+ * token that is no live challenge is not counted (nobody proved or guessed anything).
  */
 export async function answerChallenge(ctx: GqlContext, mfaToken: string, code: string): Promise<AnsweredChallenge> {
   const now = iso(ctx.clock.now());
@@ -80,11 +99,14 @@ export async function answerChallenge(ctx: GqlContext, mfaToken: string, code: s
   if (tried !== 1) throw new DomainError('INVALID_MFA_TOKEN');
   const user = await ctx.db('users').where({ id: challenge.user_id }).first('id', 'email');
   if (!user) throw new DomainError('INVALID_MFA_TOKEN');
-  await checkSecondFactor(ctx, user, code, 'sign_in', async (trx: Knex.Transaction) => {
-    // Two right codes at once (a TOTP and a recovery code): one challenge, one session.
-    const consumed = await trx('mfa_challenges').where({ id: challenge.id }).whereNull('used_at').update({ used_at: now });
-    if (consumed !== 1) throw new DomainError('INVALID_MFA_TOKEN');
-  });
+  await countedSecondFactor(ctx, () =>
+    checkSecondFactor(ctx, user, code, 'sign_in', async (trx: Knex.Transaction) => {
+      // Two right codes at once (a TOTP and a recovery code): one challenge, one session.
+      const consumed = await trx('mfa_challenges').where({ id: challenge.id }).whereNull('used_at').update({ used_at: now });
+      if (consumed !== 1) throw new DomainError('INVALID_MFA_TOKEN');
+    }),
+  );
+  ctx.metrics.login('success');
   return { userId: user.id, assurance: adding(readAssurance(challenge.amr, 'aal1'), 'otp') };
 }
 

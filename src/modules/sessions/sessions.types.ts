@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { LAST_USE_RESOLUTION_MS } from '../../db/last-use';
+import { LAST_USE_FLUSH_MS } from '../../db/last-use';
 import { inWords } from '../../lib/durations';
 
 @ObjectType('Session', {
@@ -16,7 +16,7 @@ export class SessionType {
   @Field({ description: 'When it was signed in.' })
   createdAt!: Date;
 
-  @Field({ description: `Its last request or refresh (signing in counts), to within ${inWords(LAST_USE_RESOLUTION_MS)}: it is written no more often.` })
+  @Field({ description: `Its last request or refresh (signing in counts). Uses are written in batches every ${inWords(LAST_USE_FLUSH_MS)}: it may trail the last one by that long.` })
   lastUsedAt!: Date;
 
   @Field(() => String, { nullable: true, description: 'The User-Agent of the request that signed in (up to 512 characters).' })

@@ -30,6 +30,7 @@ describe(`tenant API keys (${engine})`, () => {
     expect(fresh.startsWith(`${apiKey.prefix}_`)).toBe(true);
     expect(await t.db('api_keys').where({ key_hash: fresh }).first()).toBeUndefined();
     expect((await t.app.inject({ method: 'GET', url: `/v1/customers/${customer.customer_id}/pin`, headers: { 'x-api-key': fresh } })).statusCode).toBe(200);
+    await t.app.services.hot.lastUse.flush(); // last use is written in batches (src/db/last-use.ts)
     const listed = await graphql(t, '{ apiKeys(tenantSlug: "alpha") { name prefix lastUsedAt revokedAt } }', {}, bearer(owner.access_token));
     expect(listed.data?.apiKeys.find((k: { name: string }) => k.name === 'ci')).toMatchObject({ prefix: apiKey.prefix, revokedAt: null, lastUsedAt: expect.any(String) });
     await graphql(t, 'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: apiKey.id }, bearer(owner.access_token));
