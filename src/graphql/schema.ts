@@ -8,6 +8,7 @@ import { AuthResolver, MeResolver } from '../modules/auth/auth.resolver';
 import { CustomerAuthResolver } from '../modules/customer-auth/customer-auth.resolver';
 import { SignupResolver } from '../modules/signup/signup.resolver';
 import { MailResolver } from '../modules/mail/mail.resolver';
+import { MailLayoutResolver } from '../modules/mail/mail-layout.resolver';
 import { MfaResolver } from '../modules/mfa/mfa.resolver';
 import { PasskeyResolver } from '../modules/passkeys/passkeys.resolver';
 import { PinResolver } from '../modules/pins/pin.resolver';
@@ -21,7 +22,7 @@ import { inputValidationError } from '../validation/errors';
 import { authChecker, authorize, rolesOfRootField } from './auth-checker';
 import type { GqlContext } from './context';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, AccountResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, PasskeyResolver, SessionsResolver, MfaResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, AccountResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, MailLayoutResolver, PasskeyResolver, SessionsResolver, MfaResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules: the same

@@ -28,7 +28,8 @@ export type AuditAction =
   | 'passkey.registered'
   | 'passkey.removed'
   | 'passkey.clone_detected'
-  | 'factors.reset';
+  | 'factors.reset'
+  | 'mail_layout.updated';
 
 export interface AuditEventInput {
   tenantId: string | null;

@@ -5,6 +5,11 @@ export interface OutgoingMail {
   text: string;
   html?: string;
   /**
+   * Who the mail says it is from (`"Name" <address>`): a tenant's sender for its customers'
+   * mail; without one, MAIL_FROM.
+   */
+  from?: string;
+  /**
    * When the mail stops being worth sending: the expiry of the code or link it carries.
    * Without one the outbox applies its configured default (MAIL_DEFAULT_EXPIRY_MINUTES).
    */

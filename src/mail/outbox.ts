@@ -35,6 +35,7 @@ export class MailOutbox {
       subject: mail.subject,
       text_body: mail.text,
       html_body: mail.html ?? null,
+      from_address: mail.from ?? null,
       status: 'pending',
       attempts: 0,
       next_attempt_at: now.toISOString(),

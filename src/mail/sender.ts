@@ -12,6 +12,7 @@ interface OutboxRow {
   subject: string;
   text_body: string;
   html_body: string | null;
+  from_address: string | null;
   attempts: number;
 }
 
@@ -101,7 +102,7 @@ export class MailSender {
     return this.db('mail_outbox')
       .whereIn('id', due)
       .update({ claimed_until: new Date(now.getTime() + CLAIM_LEASE_MS).toISOString() })
-      .returning(['id', 'recipient', 'subject', 'text_body', 'html_body', 'attempts']);
+      .returning(['id', 'recipient', 'subject', 'text_body', 'html_body', 'from_address', 'attempts']);
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
@@ -111,10 +112,11 @@ export class MailSender {
       subject: row.subject,
       text: row.text_body,
       html: row.html_body ?? undefined,
+      from: row.from_address ?? undefined,
     };
     const attempts = row.attempts + 1;
     try {
-      await this.transport.send(mail, this.config.from);
+      await this.transport.send(mail, mail.from ?? this.config.from);
       await this.db('mail_outbox')
         .where('id', row.id)
         .update({ status: 'sent', attempts, sent_at: this.clock.now().toISOString(), claimed_until: null, last_error: null });

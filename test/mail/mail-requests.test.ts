@@ -50,7 +50,7 @@ describe(`mail requests: known and unknown addresses look the same (${engine})`,
       known: { email: 'cust@example.com', tenant_slug: 'acme' },
       unknown: { email: 'ghost@example.com', tenant_slug: 'acme' },
       to: 'cust@example.com',
-      subject: 'Your login code',
+      subject: 'Your acme hosting login code',
     },
   ];
 

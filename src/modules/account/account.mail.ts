@@ -1,24 +1,16 @@
 import type { OutgoingMail } from '../../mail/message';
+import { operatorMail } from '../../mail/templates';
 import { inWords } from '../../lib/durations';
 import { CODE_TTL_MS, type IssuedCode } from '../../lib/one-time-codes';
 
 /** The code that proves the operator receives mail at the address they are moving to. */
 export function emailChangeCodeMail(to: string, { code, expiresAt }: IssuedCode): OutgoingMail {
-  return {
-    to,
-    expiresAt,
-    subject: 'Confirm your new HydraCore address',
-    text: `Your confirmation code is ${code}\n\nEnter it where you asked to use this address for your HydraCore account. It expires in ${inWords(CODE_TTL_MS)}.\n\nIf you did not ask for it, ignore this message: nothing changes.\n`,
-  };
+  return operatorMail(to, 'Confirm your new HydraCore address', `Your confirmation code is ${code}\n\nEnter it where you asked to use this address for your HydraCore account. It expires in ${inWords(CODE_TTL_MS)}.\n\nIf you did not ask for it, ignore this message: nothing changes.\n`, expiresAt);
 }
 
 /** Said to the account's address after its password changed (the other sessions were ended). */
 export function passwordChangedMail(to: string): OutgoingMail {
-  return {
-    to,
-    subject: 'Your HydraCore password was changed',
-    text: 'The password of your HydraCore account was just changed, and every other session of the account was signed out.\n\nIf you did not do this, reset your password now with "Forgot password" and tell your platform administrator.\n',
-  };
+  return operatorMail(to, 'Your HydraCore password was changed', 'The password of your HydraCore account was just changed, and every other session of the account was signed out.\n\nIf you did not do this, reset your password now with "Forgot password" and tell your platform administrator.\n');
 }
 
 /**
@@ -27,11 +19,7 @@ export function passwordChangedMail(to: string): OutgoingMail {
  * to learn that it stopped receiving the account's mail.
  */
 export function emailChangedMail(to: string): OutgoingMail {
-  return {
-    to,
-    subject: 'Your HydraCore address was changed',
-    text: 'Your HydraCore account now uses another email address: this address no longer receives its mail, and password-reset links sent here earlier no longer work.\n\nIf you did not do this, tell your platform administrator at once.\n',
-  };
+  return operatorMail(to, 'Your HydraCore address was changed', 'Your HydraCore account now uses another email address: this address no longer receives its mail, and password-reset links sent here earlier no longer work.\n\nIf you did not do this, tell your platform administrator at once.\n');
 }
 
 /** A change to how the account signs in, which its owner must hear of whoever made it. */
@@ -72,9 +60,5 @@ const SECURITY_CHANGES: Record<SecurityChange, { subject: string; what: string }
  */
 export function securityChangeMail(to: string, change: SecurityChange): OutgoingMail {
   const { subject, what } = SECURITY_CHANGES[change];
-  return {
-    to,
-    subject,
-    text: `${what}\n\nIf you did not do this, someone else may be signed in to your account: tell your platform administrator at once.\n`,
-  };
+  return operatorMail(to, subject, `${what}\n\nIf you did not do this, someone else may be signed in to your account: tell your platform administrator at once.\n`);
 }

@@ -1,5 +1,6 @@
 import type { FrontendConfig } from '../../config';
 import type { OutgoingMail } from '../../mail/message';
+import { operatorMail } from '../../mail/templates';
 import { inWords } from '../../lib/durations';
 import { CODE_TTL_MS, type IssuedCode } from '../../lib/one-time-codes';
 
@@ -14,19 +15,9 @@ export function frontendLink(frontend: FrontendConfig, page: 'resetPassword' | '
 }
 
 export function verificationCodeMail(to: string, { code, expiresAt }: IssuedCode, link: string): OutgoingMail {
-  return {
-    to,
-    expiresAt,
-    subject: 'Your HydraCore verification code',
-    text: `Your verification code is ${code}\n\nEnter it at ${link}\n\nIt expires in ${inWords(CODE_TTL_MS)}. If you did not create a HydraCore account, ignore this message.\n`,
-  };
+  return operatorMail(to, 'Your HydraCore verification code', `Your verification code is ${code}\n\nEnter it at ${link}\n\nIt expires in ${inWords(CODE_TTL_MS)}. If you did not create a HydraCore account, ignore this message.\n`, expiresAt);
 }
 
 export function passwordResetMail(to: string, link: string, expiresAt: Date, validForMs: number): OutgoingMail {
-  return {
-    to,
-    expiresAt,
-    subject: 'Reset your HydraCore password',
-    text: `To choose a new password, open this link within ${inWords(validForMs)}:\n\n${link}\n\nIf you did not ask for it, ignore this message: your password stays as it is.\n`,
-  };
+  return operatorMail(to, 'Reset your HydraCore password', `To choose a new password, open this link within ${inWords(validForMs)}:\n\n${link}\n\nIf you did not ask for it, ignore this message: your password stays as it is.\n`, expiresAt);
 }

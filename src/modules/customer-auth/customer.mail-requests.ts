@@ -3,15 +3,20 @@ import type { Services } from '../../graphql/context';
 import type { MailRequest } from '../../mail/requests';
 import type { CodePurpose } from '../../lib/one-time-codes';
 import { Tenant } from '../tenancy/tenancy.model';
+import { tenantMailLook } from '../mail/mail-layouts';
 import { customerCodeMail } from './customer.mail';
 import { Customer } from './customer.model';
 
 export const customerSubject = (customerId: string) => `customer:${customerId}`;
 
 /** A fresh code and its mail (at most one a minute per customer, silently). Call inside `trx`. */
-export async function mailCustomerCode(services: Services, trx: Knex.Transaction, customer: Pick<Customer, 'id' | 'email'>, purpose: CodePurpose): Promise<void> {
+export async function mailCustomerCode(services: Services, trx: Knex.Transaction, customer: Pick<Customer, 'id' | 'email' | 'tenant_id' | 'locale'>, purpose: CodePurpose): Promise<void> {
   const issued = await services.codes.issue(trx, purpose, customerSubject(customer.id));
-  if (issued !== undefined) await services.outbox.enqueue(trx, customerCodeMail(customer.email, issued, purpose));
+  if (issued === undefined) return;
+  const tenant = await Tenant.query(trx).findById(customer.tenant_id);
+  if (!tenant) return;
+  const look = await tenantMailLook(trx, tenant, services.config.mail.from);
+  await services.outbox.enqueue(trx, customerCodeMail(customer.email, issued, purpose, customer.locale, look));
 }
 
 /**

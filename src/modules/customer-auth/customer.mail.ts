@@ -1,13 +1,14 @@
 import type { OutgoingMail } from '../../mail/message';
-import { inWords } from '../../lib/durations';
+import { mailTemplates } from '../../mail/templates';
 import { CODE_TTL_MS, type CodePurpose, type IssuedCode } from '../../lib/one-time-codes';
+import type { TenantMailLook } from '../mail/mail-layouts';
 
-export function customerCodeMail(to: string, { code, expiresAt }: IssuedCode, purpose: CodePurpose): OutgoingMail {
-  const signup = purpose === 'signup_verify';
-  return {
-    to,
-    expiresAt,
-    subject: signup ? 'Confirm your new site' : 'Your login code',
-    text: `Your ${signup ? 'confirmation' : 'login'} code is ${code}\n\nIt expires in ${inWords(CODE_TTL_MS)}. If you did not ask for it, ignore this message.\n`,
-  };
+/**
+ * A customer's login or signup code, from templates/mail/<locale>/ (customer_login,
+ * signup_verify), in the customer's language and the tenant's layout, from the tenant's sender.
+ */
+export function customerCodeMail(to: string, { code, expiresAt }: IssuedCode, purpose: CodePurpose, locale: string, look: TenantMailLook): OutgoingMail {
+  const name = purpose === 'signup_verify' ? 'signup_verify' : 'customer_login';
+  const rendered = mailTemplates().render(name, locale, { code, minutes: CODE_TTL_MS / 60_000 }, look.layout);
+  return { to, expiresAt, from: look.from, ...rendered };
 }

@@ -13,6 +13,8 @@ export class Customer extends BaseModel {
   company_name!: string;
   plan_id!: string;
   status!: CustomerStatus;
+  /** The language of the customer's mail (`en`, `de`, ...; unknown ones get English). */
+  locale!: string;
   created_at!: Date;
   updated_at!: Date;
   activated_at!: Date | null;

@@ -34,6 +34,7 @@ async function createPendingCustomer(ctx: GqlContext, tenant: Tenant, plan: Plan
       company_name: input.companyName,
       plan_id: plan.id,
       status: 'pending',
+      locale: input.locale ?? 'en',
       created_at: now,
       updated_at: now,
       activated_at: null,
