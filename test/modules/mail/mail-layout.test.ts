@@ -5,6 +5,7 @@ import { engine } from '../../helpers/db';
 import { freePort } from '../../helpers/net';
 import { asPlatform } from '../../helpers/seed';
 import { SmtpSink } from '../../helpers/smtp-sink';
+import { CREATE_API_KEY } from '../../../src/cli/operations';
 import { smtpTransport } from '../../../src/mail/transports';
 
 /** RFC 2047 encoded words (`=?UTF-8?Q?...?=`, `=?UTF-8?B?...?=`), as nodemailer writes non-ASCII headers. */
@@ -61,6 +62,9 @@ describe(`customer mail in the tenant's layout and language (${engine})`, () => 
     await sink.start();
     t = await startTestApp({}, undefined, { mailTransport: smtpTransport(`smtp://127.0.0.1:${sink.port}`) });
     await seedShop(t, 'acme');
+    await asPlatform(t, LAYOUT, {
+      input: { tenantSlug: 'acme', senderName: 'Acme Sites', senderAddress: 'hello@acme.example.com', logoUrl: 'https://cdn.acme.example.com/logo.png', primaryColor: '#FF6600' },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -87,10 +91,8 @@ describe(`customer mail in the tenant's layout and language (${engine})`, () => 
   };
 
   it('a signup mail reaches the SMTP sink from the tenant, in its layout, in German and in English, the code the same in both parts', async () => {
-    const layout = await asPlatform<{ updateMailLayout: Record<string, string> }>(t, LAYOUT, {
-      input: { tenantSlug: 'acme', senderName: 'Acme Sites', senderAddress: 'hello@acme.example.com', logoUrl: 'https://cdn.acme.example.com/logo.png', primaryColor: '#FF6600' },
-    });
-    expect(layout.updateMailLayout).toEqual({
+    const layout = await asPlatform<{ mailLayout: Record<string, string> }>(t, '{ mailLayout(tenantSlug: "acme") { tenantSlug senderName senderAddress logoUrl primaryColor from } }');
+    expect(layout.mailLayout).toEqual({
       tenantSlug: 'acme',
       senderName: 'Acme Sites',
       senderAddress: 'hello@acme.example.com',
@@ -155,7 +157,7 @@ describe(`customer mail in the tenant's layout and language (${engine})`, () => 
     expect((await graphql(t, 'mutation { setPortalLocale(locale: "de") }', {}, operator)).errors?.[0]?.extensions.code).toBe('CUSTOMER_TOKEN_REQUIRED');
     const rest = await post(t, '/v1/public/signup', { company_name: 'X', email: 'x@example.com', tenant_slug: 'acme', locale: 'german' });
     expect(rest.statusCode).toBe(422);
-    expect(rest.json().detail[0]).toMatchObject({ type: 'string_pattern_mismatch', loc: ['body', 'locale'] });
+    expect(rest.json().detail[0]).toMatchObject({ type: 'string_pattern_mismatch', loc: ['body', 'locale'], msg: "String should match pattern '^[a-z]{2}(-[A-Z]{2})?$'" });
     expect(await t.db('customers').where({ email_lower: 'x@example.com' }).first()).toBeUndefined();
   });
 
@@ -184,13 +186,19 @@ describe(`customer mail in the tenant's layout and language (${engine})`, () => 
     const reset = await graphql(t, LAYOUT, { input: { tenantSlug: 'acme' } }, as);
     expect(reset.data?.updateMailLayout).toEqual({ tenantSlug: 'acme', senderName: null, senderAddress: null, logoUrl: null, primaryColor: null, from: `"acme hosting" <${t.config.mail.from.replace(/^.*<|>$/g, '')}>` });
     expect((await graphql(t, '{ mailLayout(tenantSlug: "acme") { from logoUrl } }', {}, as)).data).toEqual({ mailLayout: { from: reset.data?.updateMailLayout.from, logoUrl: null } });
+    // The tenant's own API key reaches neither (keys do not decide whose name mail carries).
+    const key = await asPlatform<{ createApiKey: { key: string } }>(t, CREATE_API_KEY, { input: { tenantSlug: 'acme', name: 'acme' } });
+    const byKey = { 'x-api-key': key.createApiKey.key };
+    expect((await graphql(t, '{ mailLayout(tenantSlug: "acme") { from } }', {}, byKey)).errors?.[0]?.extensions.code).toBe('PERSON_TOKEN_REQUIRED');
+    expect((await graphql(t, LAYOUT, { input: { tenantSlug: 'acme', senderName: 'Key' } }, byKey)).errors?.[0]?.extensions.code).toBe('PERSON_TOKEN_REQUIRED');
     const audit = await t.db('audit_events').where({ action: 'mail_layout.updated', actor_id: (await t.db('users').where({ email_lower: 'owner@example.com' }).first('id')).id });
     expect(audit).toHaveLength(1);
     // Without a logo the HTML shows the name (escaped), and the text part the name as it is.
+    await activeCustomer(t, 'acme', 'erin@example.com');
     t.clock.advance(61_000);
-    const before = (await delivered('carla@example.com')).length;
-    await post(t, '/v1/customer-auth/login', { email: 'carla@example.com', tenant_slug: 'acme' });
-    const mails = await deliveredMore('carla@example.com', before);
+    const before = (await delivered('erin@example.com')).length;
+    await post(t, '/v1/customer-auth/login', { email: 'erin@example.com', tenant_slug: 'acme' });
+    const mails = await deliveredMore('erin@example.com', before);
     const plain = mails[mails.length - 1];
     expect(plain.headers.from).toBe(`acme hosting <${t.config.mail.from.replace(/^.*<|>$/g, '')}>`);
     expect(plain.html).not.toContain('<img');
