@@ -28,18 +28,21 @@ export function addressOf(from: string): string {
 }
 
 /**
- * The From header for a tenant's mail. The name is validated to hold no quote, backslash,
- * angle bracket or line break (so it can neither end the quoted string nor add a header);
- * nodemailer encodes anything non-ASCII.
+ * The From header for a tenant's mail. A layout's sender name is validated to hold no quote,
+ * backslash, angle bracket or control character; the tenant's name (the default) is not, so
+ * those characters become spaces here: the name can neither end the quoted string nor add a
+ * header. nodemailer encodes anything non-ASCII.
  */
 export function fromHeader(name: string, address: string): string {
-  return `"${name}" <${address}>`;
+  const safe = name.replace(/["\\<>\x00-\x1f\x7f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return safe === '' ? address : `"${safe}" <${address}>`;
 }
 
 /** A tenant's layout and sender, for mail to its customers (`platformFrom`: MAIL_FROM). */
 export async function tenantMailLook(db: Knex | Knex.Transaction, tenant: { id: string; name: string }, platformFrom: string): Promise<TenantMailLook> {
   const row = await mailLayoutRow(db, tenant.id);
-  const name = row?.sender_name ?? tenant.name;
+  // One line: the name goes into the subject and one-line places of both parts.
+  const name = (row?.sender_name ?? tenant.name).replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
   return {
     layout: { name, logoUrl: row?.logo_url ?? PLATFORM_LAYOUT.logoUrl, primaryColor: row?.primary_color ?? DEFAULT_PRIMARY_COLOR },
     from: fromHeader(name, row?.sender_address ?? addressOf(platformFrom)),

@@ -3,7 +3,7 @@ import { bearer, graphql, lastCodeFor, post, verifiedOperator } from '../../help
 import { activeCustomer, seedShop } from '../../helpers/customers';
 import { engine } from '../../helpers/db';
 import { freePort } from '../../helpers/net';
-import { asPlatform } from '../../helpers/seed';
+import { asPlatform, seedNode, seedPlan, seedTenant } from '../../helpers/seed';
 import { SmtpSink } from '../../helpers/smtp-sink';
 import { CREATE_API_KEY } from '../../../src/cli/operations';
 import { smtpTransport } from '../../../src/mail/transports';
@@ -203,6 +203,20 @@ describe(`customer mail in the tenant's layout and language (${engine})`, () => 
     expect(plain.headers.from).toBe(`acme hosting <${t.config.mail.from.replace(/^.*<|>$/g, '')}>`);
     expect(plain.html).not.toContain('<img');
     expect(plain.html).toContain('acme hosting');
+  });
+
+  it("a tenant name that could break the From header is made safe there, and escaped in the HTML", async () => {
+    await seedTenant(t, 'odd', 'Odd "Co" <x@evil.example>\r\nBcc: y@evil.example');
+    await seedPlan(t, { tenantSlug: 'odd', name: 'starter', price: '1.00', displayOrder: 1 });
+    await seedNode(t, { hostname: 'n1.odd.example.com', baseDomain: 'sites.odd.example.com', capacity: 10, tenantSlug: 'odd' });
+    expect((await post(t, '/v1/public/signup', { company_name: 'Fay', email: 'fay@example.com', tenant_slug: 'odd' })).statusCode).toBe(200);
+    const [mail] = await deliveredMore('fay@example.com', 0);
+    const received = sink.received.filter((m) => m.to.includes('fay@example.com'));
+    expect(received.map((m) => m.to)).toEqual([['fay@example.com']]);
+    expect(received[0].raw).not.toMatch(/^Bcc:/im);
+    expect(mail.headers.from).toBe(`"Odd Co x@evil.example Bcc: y@evil.example" <${t.config.mail.from.replace(/^.*<|>$/g, '')}>`);
+    expect(mail.html).toContain('Odd &quot;Co&quot; &lt;x@evil.example&gt; Bcc: y@evil.example');
+    expect(mail.text).toContain('Welcome to Odd "Co" <x@evil.example> Bcc: y@evil.example.');
   });
 
   it('operator mail comes from MAIL_FROM, with an HTML part in the default layout carrying the same code and link', async () => {
