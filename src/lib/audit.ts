@@ -28,7 +28,11 @@ export type AuditAction =
   | 'passkey.registered'
   | 'passkey.removed'
   | 'passkey.clone_detected'
-  | 'factors.reset';
+  | 'factors.reset'
+  | 'webhook.created'
+  | 'webhook.deleted'
+  | 'webhook.secret_rotated'
+  | 'webhook.disabled';
 
 export interface AuditEventInput {
   tenantId: string | null;

@@ -13,6 +13,7 @@ import { freeSiteSlug, slugify, takeNodeSlot } from '../tenancy/placement';
 import { Instance, Plan, SharedNode, Tenant } from '../tenancy/tenancy.model';
 import { siteUrl } from '../tenancy/tenancy.resolver';
 import { PublicPlan } from '../tenancy/tenancy.types';
+import { emitEvent } from '../webhooks/events';
 import { SignupInput } from './signup.inputs';
 import { SignupResult } from './signup.types';
 
@@ -42,6 +43,7 @@ async function createPendingCustomer(ctx: GqlContext, tenant: Tenant, plan: Plan
     const slug = await freeSiteSlug(trx, slugify(input.companyName));
     await Instance.query(trx).insert({ id: newId(), tenant_id: tenant.id, node_id: node.id, customer_id: customer.id, slug, status: 'active', created_at: now });
     await mailCustomerCode(ctx, trx, customer, 'signup_verify');
+    await emitEvent(trx, ctx.clock, tenant.id, 'customer.signed_up', { customerId: customer.id, email: customer.email, companyName: customer.company_name, plan: plan.name, status: 'pending' });
     return { customerId: customer.id, message: SIGNUP_MESSAGE, siteUrl: siteUrl(slug, node.base_domain) };
   });
 }
