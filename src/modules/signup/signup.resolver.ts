@@ -99,7 +99,12 @@ export class SignupResolver {
   async signupVerify(@Arg('input') input: CustomerCodeInput, @Ctx() ctx: GqlContext): Promise<CustomerTokens> {
     const customer = await customerByCode(ctx, input, 'signup_verify', 'pending');
     const now = ctx.clock.now();
-    const activated = await Customer.query(ctx.db).patch({ status: 'active', activated_at: now, updated_at: now }).where({ id: customer.id, status: 'pending' });
+    // The activation and its event commit together (a lost race writes no event).
+    const activated = await ctx.db.transaction(async (trx) => {
+      const changed = await Customer.query(trx).patch({ status: 'active', activated_at: now, updated_at: now }).where({ id: customer.id, status: 'pending' });
+      if (changed === 1) await emitEvent(trx, ctx.clock, customer.tenant_id, 'customer.verified', { customerId: customer.id, email: customer.email, status: 'active' });
+      return changed;
+    });
     if (activated !== 1) throw new DomainError('INVALID_CODE');
     return startCustomerSession(ctx, customer);
   }

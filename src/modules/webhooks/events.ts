@@ -23,7 +23,7 @@ export const isWebhookEvent = (value: string): value is WebhookEventType => (WEB
  * The `data` of an event: ids, statuses, a customer's email, never a secret, code, PIN or
  * token (a receiver's log is not a place for them). Values are plain JSON.
  */
-export type EventData = Record<string, string | number | boolean | null>;
+export type EventData = Record<string, string | number | boolean | null | readonly string[]>;
 
 /** `msg_` + 32 hex digits: the event's `webhook-id`, the same on every attempt and redelivery. */
 const newEventId = (): string => `msg_${newId().replace(/-/g, '')}`;
