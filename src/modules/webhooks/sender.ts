@@ -20,6 +20,13 @@ export const RETRY_DELAYS_MS = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 5
 /** A delivery is retried until this long after its first attempt; an endpoint failing that long is disabled. */
 export const GIVE_UP_AFTER_MS = 3 * 24 * 3_600_000;
 const EXCERPT_CHARS = 200;
+/**
+ * Events (customers' addresses among their data) are kept this long for `webhookDeliveries`
+ * and `redeliverWebhook`, then deleted with their deliveries; checked at most hourly.
+ */
+export const EVENT_RETENTION_MS = 30 * 24 * 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 500;
 
 interface Claimed {
   id: string;
@@ -45,6 +52,7 @@ type Outcome = { ok: true; code: number; excerpt: string } | { ok: false; retry:
  */
 export class WebhookSender {
   private readonly loop: BackgroundLoop;
+  private lastPrune = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly db: Db,
@@ -74,9 +82,32 @@ export class WebhookSender {
   }
 
   private async deliverDue(): Promise<number> {
+    await this.pruneOld();
     const batch = await this.claim();
     for (const row of batch) await this.deliver(row);
     return batch.length;
+  }
+
+  /** Deletes events past their retention that nothing will send any more, with their deliveries. */
+  private async pruneOld(): Promise<void> {
+    const now = this.clock.now().getTime();
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    const cutoff = new Date(now - EVENT_RETENTION_MS).toISOString();
+    for (;;) {
+      const rows: Array<{ id: string }> = await this.db('webhook_events')
+        .where('created_at', '<', cutoff)
+        .whereNotExists(this.db('webhook_deliveries').whereRaw('webhook_deliveries.event_id = webhook_events.id').andWhere('status', 'pending').select('id'))
+        .limit(PRUNE_BATCH)
+        .select('id');
+      if (rows.length === 0) return;
+      const ids = rows.map((row) => row.id);
+      await this.db.transaction(async (trx) => {
+        await trx('webhook_deliveries').whereIn('event_id', ids).delete();
+        await trx('webhook_events').whereIn('id', ids).delete();
+      });
+      if (rows.length < PRUNE_BATCH) return;
+    }
   }
 
   private async claim(): Promise<Claimed[]> {

@@ -156,4 +156,24 @@ describe(`webhooks: rotation and failing endpoints (${engine})`, () => {
     await t.app.webhookSender.drain();
     expect((await graphql(t, DELIVERIES, { id }, alpha)).data?.webhookDeliveries[0]).toMatchObject({ status: 'succeeded' });
   });
+
+  it('events are deleted with their deliveries 30 days on, unless a delivery is still pending', async () => {
+    const { id } = (await graphql(t, CREATE, { input: { url: receiver.url, events: ['customer.signed_up'] } }, alpha)).data?.createWebhook;
+    receiver.answers.push(503, 503); // this endpoint and the one of the test above
+    await signup(t, 'alpha', 'old-news@example.com', 'Old News');
+    await t.app.webhookSender.drain();
+    const pending = (await t.db('webhook_deliveries').where({ endpoint_id: id, status: 'pending' }).first('event_id')).event_id;
+    // Older events (the tests above) are past 30 days; the pending one is kept as long as it is pending.
+    await t.db('webhook_events').where({ id: pending }).update({ created_at: new Date(t.clock.now().getTime() - 31 * 24 * 3_600_000).toISOString() });
+    const before = Number((await t.db('webhook_events').count({ n: '*' }).first())?.n);
+    t.clock.advance(31 * 24 * 3_600_000 - 10_000);
+    await signup(t, 'alpha', 'fresh-news@example.com', 'Fresh News');
+    receiver.answers.push(503, 503, 503);
+    await t.app.webhookSender.drain();
+    const left = await t.db('webhook_events').select('id', 'payload');
+    expect(before).toBeGreaterThan(3);
+    expect(left.map((e: { id: string }) => e.id)).toContain(pending);
+    expect(left.every((e: { payload: string; id: string }) => e.id === pending || e.payload.includes('fresh-news@example.com'))).toBe(true);
+    expect(await t.db('webhook_deliveries').whereNotIn('event_id', left.map((e: { id: string }) => e.id))).toEqual([]);
+  });
 });
