@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { lockTenant } from '../../db/memberships';
 import { Role } from '../../graphql/auth-checker';
 import { requestContext, type GqlContext } from '../../graphql/context';
 import { recordAudit } from '../../lib/audit';
@@ -12,6 +13,12 @@ import { isWebhookEvent } from './events';
 import { newWebhookSecret, sealSecret } from './signing';
 import { CreateWebhookInput, UpdateWebhookInput } from './webhook.inputs';
 import { CreatedWebhook, RotatedWebhookSecret, Webhook, WebhookDelivery } from './webhook.types';
+
+/**
+ * Endpoints per tenant: every event is one delivery per endpoint, so a tenant (or a leaked key,
+ * or one document with many aliases) cannot make each event a flood of requests.
+ */
+export const MAX_WEBHOOKS_PER_TENANT = 20;
 
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
@@ -83,6 +90,10 @@ export class WebhookResolver {
     const secret = newWebhookSecret();
     const row: EndpointRow = { id: newId(), tenant_id: tenant.id, url, events: JSON.stringify(events), description: input.description, disabled_at: null, previous_secret_expires_at: null, created_at: ctx.clock.now().toISOString() };
     await ctx.db.transaction(async (trx) => {
+      // The tenant's row lock (PostgreSQL; SQLite writes one at a time) keeps parallel creations counted.
+      await lockTenant(trx, tenant.id);
+      const count = await trx('webhook_endpoints').where({ tenant_id: tenant.id }).count({ n: '*' }).first();
+      if (Number(count?.n ?? 0) >= MAX_WEBHOOKS_PER_TENANT) throw new DomainError('WEBHOOK_LIMIT_REACHED');
       await trx('webhook_endpoints').insert({ ...row, secret_sealed: sealSecret(ctx.config.auth.mfaKey, secret) });
       await recordAudit(requestContext(ctx), trx, { tenantId: tenant.id, action: 'webhook.created', targetKind: 'webhook', targetId: row.id, details: { url, events } });
     });

@@ -78,6 +78,21 @@ describe(`webhooks: who, which URLs (${engine})`, () => {
     expect((await graphql(t, '{ webhooks(tenantSlug: "alpha") { id } }', {}, operator)).errors?.[0].extensions.code).toBe('TENANT_NOT_FOUND');
     await graphql(t, 'mutation($id: ID!) { deleteWebhook(id: $id) }', { id }, alpha);
   });
+
+  it('a tenant has at most 20 endpoints, however many aliases or parallel requests ask', async () => {
+    const create = (n: number) => `a${n}: createWebhook(input: { url: "https://93.184.215.14/${n}", events: ["customer.signed_up"] }) { id }`;
+    const document = `mutation { ${Array.from({ length: 12 }, (_, n) => create(n)).join(' ')} }`;
+    const results = await Promise.all([graphql(t, document, {}, alpha), graphql(t, document, {}, alpha)]);
+    const codes = results.flatMap((r) => (r.errors ?? []).map((e) => e.extensions.code));
+    // The first refusal ends its document (a non-null mutation field failed: the rest do not
+    // run); interleaved, both documents may reach the limit.
+    expect(codes.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(codes)).toEqual(new Set(['WEBHOOK_LIMIT_REACHED']));
+    expect((await graphql(t, '{ webhooks { id } }', {}, alpha)).data?.webhooks).toHaveLength(20);
+    // Another tenant is not affected.
+    expect((await graphql(t, `mutation { ${create(0)} }`, {}, bravo)).errors).toBeUndefined();
+    await t.db('webhook_endpoints').delete();
+  });
 });
 
 describe(`webhooks: rotation and failing endpoints (${engine})`, () => {
