@@ -15,6 +15,7 @@ import * as sessionDevices from './20261203000100_session_devices';
 import * as operatorTotp from './20261203000200_operator_totp';
 import * as passkeys from './20261203000300_passkeys';
 import * as emailChanges from './20261203000400_email_changes';
+import * as webhooks from './20261203000500_webhooks';
 import * as mailLayouts from './20261204000900_mail_layouts';
 
 /**
@@ -39,6 +40,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261203000200_operator_totp', operatorTotp],
   ['20261203000300_passkeys', passkeys],
   ['20261203000400_email_changes', emailChanges],
+  ['20261203000500_webhooks', webhooks],
   ['20261204000900_mail_layouts', mailLayouts],
 ];
 

@@ -31,6 +31,7 @@ import { sendDetail, sendError } from './rest/responses';
 import { legacyRoutes } from './rest/routes';
 import { createServices } from './services';
 import { BackgroundLoop } from './lib/background-loop';
+import { WebhookSender } from './modules/webhooks/sender';
 
 /**
  * Fastify's `trustProxy` for TRUST_PROXY. A hop count trusts that many addresses from the
@@ -63,6 +64,8 @@ export interface AppOptions {
    * and call `app.mailRequests.drain()` (their mail helpers do) to decide when it runs.
    */
   resolveMailRequests?: boolean;
+  /** Start the background webhook sender (default true; tests call `app.webhookSender.drain()`). */
+  sendWebhooks?: boolean;
   /** Logger stream (tests capture logs). */
   logStream?: NodeJS.WritableStream;
   /**
@@ -79,6 +82,7 @@ declare module 'fastify' {
     mailSender: MailSender;
     mailRequests: MailRequestWorker;
     signupSweeper: BackgroundLoop;
+    webhookSender: WebhookSender;
   }
 }
 
@@ -126,6 +130,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Expired pending signups give their node slots back (each process sweeps; a release is atomic).
   const signupSweeper = new BackgroundLoop('pending-signup sweeper', () => services.pendingSignups.releaseExpired(SWEEP_BATCH), SWEEP_BATCH, SWEEP_INTERVAL_MS, app.log);
   app.decorate('signupSweeper', signupSweeper);
+  const webhookSender = new WebhookSender(db, config.webhooks, config.auth.mfaKey, clock, app.log);
+  app.decorate('webhookSender', webhookSender);
 
   // A request's context inherits the services (no copy of them per request) and adds its own.
   const contextFor = (request: FastifyRequest): GqlContext => {
@@ -178,6 +184,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await signupSweeper.stop();
     await mailRequests.stop();
     await mailSender.stop();
+    await webhookSender.stop();
     await apollo.stop();
     redis?.disconnect();
     await services.hot.close();
@@ -190,6 +197,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   if (options.sendMail !== false) mailSender.start((listener) => services.outbox.onEnqueued(listener));
   if (options.resolveMailRequests !== false) mailRequests.start((listener) => services.mailRequests.onEnqueued(listener));
+  if (options.sendWebhooks !== false) webhookSender.start();
   signupSweeper.start();
   return app;
 }

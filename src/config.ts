@@ -105,6 +105,20 @@ export interface WebauthnConfig {
   origins: string[];
 }
 
+/** Outgoing webhooks (docs/webhooks.md). */
+export interface WebhooksConfig {
+  /**
+   * WEBHOOK_ALLOW_PRIVATE_URLS: deliver to hosts that resolve to private, loopback, link-local,
+   * unique-local, CGNAT or unspecified addresses (off: such URLs are refused, at creation and
+   * at every delivery, so a tenant cannot make the gateway call into its own network).
+   */
+  allowPrivateUrls: boolean;
+  /** HTTPS only (production): a plain-HTTP receiver would let anyone on the path read every event. */
+  httpsOnly: boolean;
+  /** How often the sender looks for due deliveries when nobody pokes it. */
+  pollIntervalMs: number;
+}
+
 export interface GraphqlLimits {
   introspection: boolean;
   fieldSuggestions: boolean;
@@ -145,6 +159,7 @@ export interface Config {
   auth: AuthConfig;
   frontend: FrontendConfig;
   webauthn: WebauthnConfig;
+  webhooks: WebhooksConfig;
   graphql: GraphqlLimits;
   /** Off (undefined) unless GRAPHQL_TRUSTED_DOCUMENTS names a manifest. */
   trustedDocuments?: TrustedDocumentsConfig;
@@ -625,6 +640,11 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = process.stdout.
     auth: readAuth(reader, appEnv, publicUrl),
     frontend,
     webauthn: readWebauthn(reader, publicUrl, frontend),
+    webhooks: {
+      allowPrivateUrls: reader.bool('WEBHOOK_ALLOW_PRIVATE_URLS', false),
+      httpsOnly: appEnv === 'production',
+      pollIntervalMs: reader.int('WEBHOOK_POLL_INTERVAL_MS', 1_000, 10, 3_600_000),
+    },
     graphql: {
       introspection: reader.bool('GRAPHQL_INTROSPECTION', appEnv !== 'production'),
       fieldSuggestions: reader.bool('GRAPHQL_FIELD_SUGGESTIONS', appEnv !== 'production'),

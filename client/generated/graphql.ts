@@ -75,6 +75,8 @@ export type MemberRole =
 export type SignupInput = {
   companyName: string;
   email: string;
+  /** The language of the customer's mail (`en`, `de`, `de-AT`, ...); unset: English. */
+  locale?: string | null | undefined;
   plan?: string;
   tenantSlug: string;
 };

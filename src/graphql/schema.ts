@@ -16,13 +16,14 @@ import { SessionsResolver } from '../modules/sessions/sessions.resolver';
 import { CustomerAdminResolver } from '../modules/tenancy/customers.resolver';
 import { MembersResolver } from '../modules/tenancy/members.resolver';
 import { TenancyResolver } from '../modules/tenancy/tenancy.resolver';
+import { WebhookResolver } from '../modules/webhooks/webhook.resolver';
 import { inputModelFor, isArgsClass, isInputClass, validateInputObject } from '../validation/input-model';
 import { Issue } from '../pydantic/issues';
 import { inputValidationError } from '../validation/errors';
 import { authChecker, authorize, rolesOfRootField } from './auth-checker';
 import type { GqlContext } from './context';
 
-const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, AccountResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, MailLayoutResolver, PasskeyResolver, SessionsResolver, MfaResolver];
+const resolvers: NonEmptyArray<Function> = [AuthResolver, MeResolver, AccountResolver, CustomerAuthResolver, SignupResolver, CustomerAdminResolver, TenancyResolver, MembersResolver, PinResolver, ApiKeyResolver, MailResolver, MailLayoutResolver, PasskeyResolver, SessionsResolver, MfaResolver, WebhookResolver];
 
 /**
  * Runs the declared constraints of an input argument with the REST bridge's rules: the same

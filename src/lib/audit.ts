@@ -29,7 +29,11 @@ export type AuditAction =
   | 'passkey.removed'
   | 'passkey.clone_detected'
   | 'factors.reset'
-  | 'mail_layout.updated';
+  | 'mail_layout.updated'
+  | 'webhook.created'
+  | 'webhook.deleted'
+  | 'webhook.secret_rotated'
+  | 'webhook.disabled';
 
 export interface AuditEventInput {
   tenantId: string | null;

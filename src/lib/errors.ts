@@ -91,6 +91,17 @@ export const ERRORS = {
     message: 'The passkey response was refused (unknown passkey, failed verification, wrong site, or a used or expired challenge): start again',
   },
   PASSKEY_NOT_FOUND: { status: 404, detail: 'Passkey not found' },
+  // Webhooks (docs/webhooks.md)
+  WEBHOOK_NOT_FOUND: { status: 404, detail: 'Webhook not found' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, detail: 'Webhook delivery not found' },
+  WEBHOOK_URL_REFUSED: {
+    status: 400,
+    detail: 'Webhook URL refused',
+    message: 'Webhook URL refused: it must be an absolute http(s) URL (https in production) whose host resolves only to public addresses',
+  },
+  WEBHOOK_LIMIT_REACHED: { status: 409, detail: 'Too many webhooks for this tenant', message: 'This tenant has the most webhooks it may have (20): delete one first' },
+  UNKNOWN_WEBHOOK_EVENT: { status: 400, detail: 'Unknown webhook event type', message: 'Webhook events must be a non-empty list of known event types (docs/webhooks.md lists them)' },
+  TENANT_SLUG_REQUIRED: { status: 400, detail: 'tenantSlug is required', message: 'tenantSlug is required for an operator (an API key acts for its own tenant)' },
 } as const satisfies Record<string, { status: number; detail: string; headers?: Record<string, string>; message?: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -31,7 +31,7 @@ interface Operation {
 describe(`one answer for "not yours" and "not allowed" (${engine})`, () => {
   let t: TestApp;
   const as = new Map<string, Record<string, string>>();
-  const ids = { customer: '', instance: '', key: '' };
+  const ids = { customer: '', instance: '', key: '', webhook: '', delivery: '' };
 
   const operations: Operation[] = [
     { name: 'list plans', field: 'plans', query: '{ plans(tenantSlug: "alpha") { name } }', variables: () => ({}), notFound: 'TENANT_NOT_FOUND', keys: true },
@@ -59,6 +59,14 @@ describe(`one answer for "not yours" and "not allowed" (${engine})`, () => {
     { name: 'ask whether a PIN is needed', field: 'pinRequirement', query: 'query($id: ID!) { pinRequirement(instanceId: $id, skill: "deploy") { pinNeededNow } }', variables: () => ({ id: ids.instance }), notFound: 'INSTANCE_NOT_FOUND', memberMay: true },
     { name: 'confirm a PIN', field: 'confirmPin', query: 'mutation($id: ID!) { confirmPin(instanceId: $id, input: { pin: "1234", skill: "deploy" }) { confirmed } }', variables: () => ({ id: ids.instance }), notFound: 'INSTANCE_NOT_FOUND', memberMay: true },
     { name: 'revoke an API key', field: 'revokeApiKey', query: 'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', variables: () => ({ id: ids.key }), notFound: 'API_KEY_NOT_FOUND' },
+    { name: 'list webhooks', field: 'webhooks', query: '{ webhooks(tenantSlug: "alpha") { url } }', variables: () => ({}), notFound: 'TENANT_NOT_FOUND', keys: true },
+    { name: 'create a webhook', field: 'createWebhook', query: 'mutation { createWebhook(input: { tenantSlug: "alpha", url: "https://93.184.215.14/hook", events: ["customer.verified"] }) { id } }', variables: () => ({}), notFound: 'TENANT_NOT_FOUND', keys: true },
+    { name: 'change a webhook', field: 'updateWebhook', query: 'mutation($id: ID!) { updateWebhook(id: $id, input: { description: "x" }) { id } }', variables: () => ({ id: ids.webhook }), notFound: 'WEBHOOK_NOT_FOUND', keys: true },
+    { name: "read a webhook's deliveries", field: 'webhookDeliveries', query: 'query($id: ID!) { webhookDeliveries(id: $id) { id } }', variables: () => ({ id: ids.webhook }), notFound: 'WEBHOOK_NOT_FOUND', keys: true },
+    { name: 'redeliver a webhook', field: 'redeliverWebhook', query: 'mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }', variables: () => ({ id: ids.delivery }), notFound: 'WEBHOOK_DELIVERY_NOT_FOUND', keys: true },
+    { name: "rotate a webhook's secret", field: 'rotateWebhookSecret', query: 'mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }', variables: () => ({ id: ids.webhook }), notFound: 'WEBHOOK_NOT_FOUND', keys: true },
+    // Last: the owner's run deletes it.
+    { name: 'delete a webhook', field: 'deleteWebhook', query: 'mutation($id: ID!) { deleteWebhook(id: $id) }', variables: () => ({ id: ids.webhook }), notFound: 'WEBHOOK_NOT_FOUND', keys: true },
   ];
 
   beforeAll(async () => {
@@ -75,7 +83,10 @@ describe(`one answer for "not yours" and "not allowed" (${engine})`, () => {
     as.set('bravo key', { 'x-api-key': bravoKey.createApiKey.key });
     const alphaKey = await asPlatform<{ createApiKey: { apiKey: { id: string } } }>(t, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { id } } }', { input: { tenantSlug: 'alpha', name: 'alpha' } });
     ids.key = alphaKey.createApiKey.apiKey.id;
+    const hook = await asPlatform<{ createWebhook: { id: string } }>(t, 'mutation { createWebhook(input: { tenantSlug: "alpha", url: "https://93.184.215.14/hook", events: ["customer.signed_up"] }) { id } }');
+    ids.webhook = hook.createWebhook.id;
     ids.customer = (await activeCustomer(t, 'alpha', 'c@example.com')).customer_id;
+    ids.delivery = (await t.db('webhook_deliveries').where({ endpoint_id: ids.webhook }).first('id')).id;
     ids.instance = (await t.db('instances').where({ customer_id: ids.customer }).first('id')).id;
   });
   afterAll(() => t.close());

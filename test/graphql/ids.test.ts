@@ -37,6 +37,11 @@ describe(`malformed ids (${engine})`, () => {
     ['updatePinPolicy', 'mutation($id: ID!) { updatePinPolicy(instanceId: $id, input: {}) { instanceId } }', {}],
     ['revokeSession', 'mutation($id: ID!) { revokeSession(id: $id) }', {}],
     ['removePasskey', 'mutation($id: ID!) { removePasskey(id: $id) }', {}],
+    ['updateWebhook', 'mutation($id: ID!) { updateWebhook(id: $id, input: {}) { id } }', {}],
+    ['rotateWebhookSecret', 'mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }', {}],
+    ['deleteWebhook', 'mutation($id: ID!) { deleteWebhook(id: $id) }', {}],
+    ['redeliverWebhook', 'mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }', {}],
+    ['webhookDeliveries', 'query($id: ID!) { webhookDeliveries(id: $id) { id } }', {}],
   ];
 
   it('covers every root field that takes an ID', () => {

@@ -46,10 +46,10 @@ export async function startTestApp(env: Record<string, string> = {}, logStream?:
   await migrateLatest(db);
   const clock = new ManualClock(new Date('2026-11-21T12:00:00.000Z'));
   const mail = new MemoryTransport();
-  // Background work runs when a test says so: `app.mailSender.drain()`, `app.mailRequests.drain()`
+  // Background work runs when a test says so: `app.mailSender.drain()`, `app.webhookSender.drain()`, `app.mailRequests.drain()`
   // (the mail helpers in ./auth drain the mail requests before they read the outbox), and
   // `app.services.hot.lastUse.flush()` for last use.
-  const app = await buildApp(config, { db, clock, mailTransport: mail, sendMail: false, resolveMailRequests: false, lastUseFlushMs: 0, logStream, ...options });
+  const app = await buildApp(config, { db, clock, mailTransport: mail, sendMail: false, sendWebhooks: false, resolveMailRequests: false, lastUseFlushMs: 0, logStream, ...options });
   await app.ready();
   return {
     app,

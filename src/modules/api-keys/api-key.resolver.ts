@@ -9,6 +9,7 @@ import { rowToAdminister, tenantToAdminister } from '../access/reach';
 import { AuditQueryInput, CreateApiKeyInput } from './api-key.inputs';
 import { ApiKeyType, AuditEvent, CreatedApiKey } from './api-key.types';
 import { RequiresStepUp } from '../access/step-up';
+import { emitEvent } from '../webhooks/events';
 
 interface ApiKeyRow {
   id: string;
@@ -51,6 +52,7 @@ export class ApiKeyResolver {
     await ctx.db.transaction(async (trx) => {
       await trx('api_keys').insert({ ...row, key_hash: sha256Hex(key), created_by: ctx.principal.kind === 'operator' ? ctx.principal.userId : null });
       await recordAudit(requestContext(ctx), trx, { tenantId: tenant.id, action: 'api_key.created', targetKind: 'api_key', targetId: row.id });
+      await emitEvent(trx, ctx.clock, tenant.id, 'api_key.created', { apiKeyId: row.id, name: row.name, prefix: row.prefix });
     });
     return { key, apiKey: toApiKey(row) };
   }
@@ -70,7 +72,8 @@ export class ApiKeyResolver {
     const row = await rowToAdminister<ApiKeyRow>(ctx, await ctx.db('api_keys').where({ id }).first(), 'API_KEY_NOT_FOUND');
     const now = ctx.clock.now().toISOString();
     await ctx.db.transaction(async (trx) => {
-      await trx('api_keys').where({ id: row.id }).whereNull('revoked_at').update({ revoked_at: now });
+      const revoked = await trx('api_keys').where({ id: row.id }).whereNull('revoked_at').update({ revoked_at: now });
+      if (revoked === 1) await emitEvent(trx, ctx.clock, row.tenant_id, 'api_key.revoked', { apiKeyId: row.id, name: row.name, prefix: row.prefix });
       await recordAudit(requestContext(ctx), trx, { tenantId: row.tenant_id, action: 'api_key.revoked', targetKind: 'api_key', targetId: row.id });
     });
     return toApiKey({ ...row, revoked_at: row.revoked_at ?? now });

@@ -11,6 +11,7 @@ import { ConfirmPinInput, PinAppliesTo, PinPolicyPatchInput, RemoveMyPinInput, S
 import { Pin, PIN_LOCK_MS, PIN_MAX_FAILURES, PinPolicy, type PinSubjectKind } from './pin.model';
 import { PinConfirmation, PinPolicyType, PinRequirement, PinStatus } from './pin.types';
 import { RequiresStepUp } from '../access/step-up';
+import { emitEvent } from '../webhooks/events';
 
 const DEFAULT_POLICY = { pinAppliesTo: PinAppliesTo.all, pinRequiredSkills: [] as string[], pinSessionTtlMinutes: 30 };
 
@@ -201,6 +202,12 @@ export class PinResolver {
     await ctx.db.transaction(async (trx) => {
       const updated = await PinPolicy.query(trx).patch(next).where('instance_id', instance.id);
       if (updated === 0) await PinPolicy.query(trx).insert(next);
+      await emitEvent(trx, ctx.clock, instance.tenant_id, 'pin.policy_changed', {
+        instanceId: instance.id,
+        pinAppliesTo: next.pin_applies_to,
+        pinRequiredSkills: next.pin_required_skills,
+        pinSessionTtlMinutes: next.pin_session_ttl_minutes,
+      });
     });
     return policyOf(ctx, instance.id);
   }
@@ -235,12 +242,16 @@ export class PinResolver {
       return { confirmed: true, expiresAt: new Date(now.getTime() + policy.pinSessionTtlMinutes * 60_000), required: true };
     }
     // The try that reaches the limit locks the PIN (once, however many raced to it).
-    const locked = await ctx.db('pins')
-      .where({ id: pin.id })
-      .whereNull('locked_until')
-      .andWhere('failed_attempts', '>=', PIN_MAX_FAILURES)
-      .update({ locked_until: iso(new Date(now.getTime() + PIN_LOCK_MS)) });
-    if (locked === 1) await recordAudit(requestContext(ctx), ctx.db, { tenantId: instance.tenant_id, action: 'pin.locked', targetKind: subject.kind, targetId: subject.id });
+    await ctx.db.transaction(async (trx) => {
+      const locked = await trx('pins')
+        .where({ id: pin.id })
+        .whereNull('locked_until')
+        .andWhere('failed_attempts', '>=', PIN_MAX_FAILURES)
+        .update({ locked_until: iso(new Date(now.getTime() + PIN_LOCK_MS)) });
+      if (locked !== 1) return;
+      await recordAudit(requestContext(ctx), trx, { tenantId: instance.tenant_id, action: 'pin.locked', targetKind: subject.kind, targetId: subject.id });
+      await emitEvent(trx, ctx.clock, instance.tenant_id, 'pin.locked', { instanceId: instance.id, subjectKind: subject.kind, subjectId: subject.id });
+    });
     throw new DomainError('INVALID_PIN');
   }
 }

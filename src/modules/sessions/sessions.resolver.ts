@@ -5,6 +5,8 @@ import type { SubjectKind } from '../../db/sessions';
 import { recordAudit, recordAuditEvents } from '../../lib/audit';
 import { DomainError } from '../../lib/errors';
 import { SessionType } from './sessions.types';
+import { emitEvent } from '../webhooks/events';
+import type { Knex } from 'knex';
 
 /** Whose sessions an operation is about: always the caller's own, never an argument. */
 interface Person {
@@ -43,10 +45,20 @@ async function listSessions(ctx: GqlContext, person: Person): Promise<SessionTyp
  * expired one: all `false`, so an id reveals nothing, and a retry or two tabs revoking the
  * same device are not errors (docs/security.md, "Sessions").
  */
+/**
+ * A customer's revoked sessions, as the tenant's events (an operator's sessions belong to no
+ * tenant: no event). Ids only: which person, which session.
+ */
+async function emitSessionRevoked(ctx: GqlContext, trx: Knex.Transaction, person: Person, sessionIds: readonly string[]): Promise<void> {
+  if (person.kind !== 'customer' || person.tenantId === null) return;
+  for (const sessionId of sessionIds) await emitEvent(trx, ctx.clock, person.tenantId, 'session.revoked', { customerId: person.id, sessionId });
+}
+
 async function revokeOne(ctx: GqlContext, person: Person, sessionId: string): Promise<boolean> {
   return ctx.db.transaction(async (trx) => {
     const revoked = await ctx.sessions.revokeOwn(trx, person.kind, person.id, sessionId, 'user');
     if (revoked) await recordAudit(requestContext(ctx), trx, { tenantId: person.tenantId, action: 'session.revoked', targetKind: 'session', targetId: sessionId, details: { reason: 'user', current: sessionId === person.sessionId } });
+    if (revoked) await emitSessionRevoked(ctx, trx, person, [sessionId]);
     return revoked;
   });
 }
@@ -56,6 +68,7 @@ async function revokeOthers(ctx: GqlContext, person: Person): Promise<number> {
     const revoked = await ctx.sessions.revokeOthers(trx, person.kind, person.id, person.sessionId, 'others');
     const events = revoked.map((sessionId) => ({ tenantId: person.tenantId, action: 'session.revoked' as const, targetKind: 'session', targetId: sessionId, details: { reason: 'others' } }));
     await recordAuditEvents(requestContext(ctx), trx, events);
+    await emitSessionRevoked(ctx, trx, person, revoked);
     return revoked.length;
   });
 }

@@ -13,6 +13,7 @@ import { freeSiteSlug, slugify, takeNodeSlot } from '../tenancy/placement';
 import { Instance, Plan, SharedNode, Tenant } from '../tenancy/tenancy.model';
 import { siteUrl } from '../tenancy/tenancy.resolver';
 import { PublicPlan } from '../tenancy/tenancy.types';
+import { emitEvent } from '../webhooks/events';
 import { SignupInput } from './signup.inputs';
 import { SignupResult } from './signup.types';
 
@@ -43,6 +44,7 @@ async function createPendingCustomer(ctx: GqlContext, tenant: Tenant, plan: Plan
     const slug = await freeSiteSlug(trx, slugify(input.companyName));
     await Instance.query(trx).insert({ id: newId(), tenant_id: tenant.id, node_id: node.id, customer_id: customer.id, slug, status: 'active', created_at: now });
     await mailCustomerCode(ctx, trx, customer, 'signup_verify');
+    await emitEvent(trx, ctx.clock, tenant.id, 'customer.signed_up', { customerId: customer.id, email: customer.email, companyName: customer.company_name, plan: plan.name, status: 'pending' });
     return { customerId: customer.id, message: SIGNUP_MESSAGE, siteUrl: siteUrl(slug, node.base_domain) };
   });
 }
@@ -98,7 +100,12 @@ export class SignupResolver {
   async signupVerify(@Arg('input') input: CustomerCodeInput, @Ctx() ctx: GqlContext): Promise<CustomerTokens> {
     const customer = await customerByCode(ctx, input, 'signup_verify', 'pending');
     const now = ctx.clock.now();
-    const activated = await Customer.query(ctx.db).patch({ status: 'active', activated_at: now, updated_at: now }).where({ id: customer.id, status: 'pending' });
+    // The activation and its event commit together (a lost race writes no event).
+    const activated = await ctx.db.transaction(async (trx) => {
+      const changed = await Customer.query(trx).patch({ status: 'active', activated_at: now, updated_at: now }).where({ id: customer.id, status: 'pending' });
+      if (changed === 1) await emitEvent(trx, ctx.clock, customer.tenant_id, 'customer.verified', { customerId: customer.id, email: customer.email, status: 'active' });
+      return changed;
+    });
     if (activated !== 1) throw new DomainError('INVALID_CODE');
     return startCustomerSession(ctx, customer);
   }

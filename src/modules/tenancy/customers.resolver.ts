@@ -11,6 +11,7 @@ import { CustomerListInput } from './tenancy.inputs';
 import { Plan } from './tenancy.model';
 import { siteUrl } from './tenancy.resolver';
 import { CustomerPage } from './tenancy.types';
+import { emitEvent } from '../webhooks/events';
 
 async function describe(ctx: GqlContext, customers: Customer[]): Promise<CustomerType[]> {
   if (customers.length === 0) return [];
@@ -88,6 +89,7 @@ export class CustomerAdminResolver {
     await ctx.db.transaction(async (trx) => {
       await Customer.query(trx).patch({ status: 'suspended', updated_at: ctx.clock.now() }).where('id', customer.id);
       await ctx.sessions.revokeAll(trx, 'customer', customer.id, 'suspended');
+      await emitEvent(trx, ctx.clock, customer.tenant_id, 'customer.suspended', { customerId: customer.id, email: customer.email, status: 'suspended' });
     });
     const [described] = await describe(ctx, [{ ...customer, status: 'suspended' } as Customer]);
     return described;

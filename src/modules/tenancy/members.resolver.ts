@@ -13,6 +13,7 @@ import { MemberRole } from './member-role';
 import { MemberInput, MemberRefInput } from './tenancy.inputs';
 import { Membership } from './tenancy.types';
 import { RequiresStepUp } from '../access/step-up';
+import { emitEvent } from '../webhooks/events';
 
 /**
  * The membership rules (CONTRACT section 6): only an owner (or the platform) makes or removes
@@ -54,6 +55,8 @@ async function changeMembership(ctx: GqlContext, ref: MemberRefInput, newRole: M
       targetId: user.id,
       details: { oldRole: current ?? null, newRole: newRole ?? null },
     });
+    // An operator's id and roles, not their email: operators are not the tenant's customers.
+    await emitEvent(trx, ctx.clock, tenant.id, 'member.changed', { userId: user.id, oldRole: current ?? null, newRole: newRole ?? null });
   });
   return user;
 }

@@ -44,6 +44,9 @@ describe(`step-up on sensitive operations (${engine})`, () => {
     ['changePassword', 'mutation { changePassword(currentPassword: "not the password", newPassword: "another good passphrase") }', () => ({})],
     ['createAdmin', 'mutation { createAdmin(input: { email: "second-admin@example.com", password: "another good passphrase" }) { id } }', () => ({})],
     ['promoteAdmin', 'mutation { promoteAdmin(input: { email: "helper@example.com" }) { id } }', () => ({})],
+    ['createWebhook', 'mutation { createWebhook(input: { tenantSlug: "alpha", url: "https://93.184.215.14/hook", events: ["customer.verified"] }) { id } }', () => ({})],
+    ['rotateWebhookSecret', 'mutation { rotateWebhookSecret(id: "00000000-0000-4000-8000-000000000000") { secret } }', () => ({})],
+    ['deleteWebhook', 'mutation { deleteWebhook(id: "00000000-0000-4000-8000-000000000000") }', () => ({})],
     ['resetOperatorFactors', 'mutation { resetOperatorFactors(input: { email: "nobody@example.com" }) }', () => ({})],
   ];
 
