@@ -72,7 +72,7 @@ describe('the OpenAPI document', () => {
     const register = doc.paths['/auth/register'].post.requestBody.content['application/json'].schema;
     expect(register).toMatchObject({ required: ['email', 'password'], properties: { email: { type: 'string', format: 'email' }, password: { minLength: 8, maxLength: 128 } } });
     const signup = doc.paths['/v1/public/signup'].post.requestBody.content['application/json'].schema;
-    expect(Object.keys(signup.properties)).toEqual(['company_name', 'email', 'plan', 'tenant_slug']);
+    expect(Object.keys(signup.properties)).toEqual(['company_name', 'email', 'plan', 'tenant_slug', 'locale']);
     expect(signup.properties.plan).toEqual({ type: 'string', maxLength: 50, default: 'starter' });
     const policy = doc.paths['/v1/instances/{instance_id}/pin-policy'].patch.requestBody.content['application/json'].schema;
     expect(policy.properties.pin_applies_to).toEqual({ anyOf: [{ type: 'string', enum: ['all', 'owner', 'customer'] }, { type: 'null' }] });
